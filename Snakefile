@@ -1,0 +1,37 @@
+"""TextSR-Bench: raw data -> LR -> SR -> CRAFT detection -> official evaluation -> tables.
+
+    snakemake --cores 8 results/detection_table.csv                       # embedded default (config.yaml)
+    snakemake --cores 8 --configfile configs/paper.yaml results/detection_table.csv
+"""
+
+from snakemake.utils import min_version
+
+min_version("9.19")
+
+
+configfile: "config.yaml"
+
+
+report: "workflow/report/workflow.rst"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/figures_common.smk"
+include: "workflow/rules/data.smk"
+include: "workflow/rules/degrade.smk"
+include: "workflow/rules/teacher.smk"
+include: "workflow/rules/train.smk"
+include: "workflow/rules/superres.smk"
+include: "workflow/rules/detect.smk"
+include: "workflow/rules/evaluate.smk"
+include: "workflow/rules/report.smk"
+include: "workflow/rules/figures.smk"
+
+
+rule all:
+    """Both tables of the study."""
+    input:
+        "results/detection_table.csv",
+        "results/sr_table.csv",
+        rules.figures.input,
+    default_target: True

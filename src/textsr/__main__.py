@@ -1,0 +1,3 @@
+from textsr.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,166 @@
+"""What every paper figure shares: the column-width style, condition names and colours, deterministic saving.
+
+Figures are built on `matplotlib.figure.Figure` objects (no pyplot, no GUI backend, no global state): PNG through
+Agg, PDF through matplotlib's PDF backend, both with the time stamps and version strings removed, so the same
+inputs give byte-identical files. Sizes are in inches at the size the paper prints them: COLUMN_WIDTH = 3.5 in,
+fonts 7-8 pt (>= 7 pt everywhere).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import logging
+import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import matplotlib
+from matplotlib.figure import Figure
+
+COLUMN_WIDTH = 3.5  # in: one column of a two-column paper
+PNG_DPI = 300
+FONT_PT = 8
+SMALL_PT = 7  # the smallest text on any figure
+
+#: rcParams of every figure (applied with `paper_style()`, not globally).
+STYLE = {
+    "font.family": "DejaVu Sans",  # shipped with matplotlib: the same glyphs on every machine
+    "font.size": FONT_PT,
+    "axes.titlesize": FONT_PT,
+    "axes.labelsize": FONT_PT,
+    "xtick.labelsize": SMALL_PT,
+    "ytick.labelsize": SMALL_PT,
+    "legend.fontsize": SMALL_PT,
+    "legend.title_fontsize": SMALL_PT,
+    "figure.titlesize": FONT_PT,
+    "axes.linewidth": 0.6,
+    "xtick.major.width": 0.6,
+    "ytick.major.width": 0.6,
+    "xtick.major.size": 2.5,
+    "ytick.major.size": 2.5,
+    "lines.linewidth": 1.0,
+    "lines.markersize": 4,
+    "legend.frameon": False,
+    "legend.handlelength": 1.5,
+    "legend.borderaxespad": 0.2,
+    "legend.columnspacing": 1.0,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "pdf.fonttype": 42,  # TrueType in the PDF: text stays text (selectable, editable)
+    "svg.hashsalt": "textsr",
+    "path.simplify": False,
+    "image.interpolation": "nearest",
+    "figure.constrained_layout.use": True,
+    "figure.constrained_layout.h_pad": 0.02,
+    "figure.constrained_layout.w_pad": 0.02,
+}
+
+#: Condition colours (Okabe-Ito, distinguishable with common colour-vision deficiencies).
+BASE_COLOURS = {"hr": "#333333", "lr": "#BBBBBB", "bicubic": "#E69F00", "rcan-official": "#56B4E9"}
+METHOD_COLOURS = {"rcan": "#0072B2", "rcan_dat": "#D55E00"}
+EXTRA_COLOURS = ["#009E73", "#CC79A7", "#F0E442", "#000000"]
+METHOD_NAMES = {"rcan": "RCAN", "rcan_dat": "RCAN_dat", "bicubic": "Bicubic", "rcan-official": "RCAN (official)",
+                "hr": "HR", "lr": "LR"}
+
+
+@contextlib.contextmanager
+def paper_style() -> Iterator[None]:
+    """The figures' rcParams for the duration of the block (the caller's settings are restored after)."""
+    with matplotlib.rc_context(STYLE):
+        yield
+
+
+def new_figure(width: float = COLUMN_WIDTH, height: float = 2.0) -> Figure:
+    """A Figure of `width` x `height` inches (call inside `paper_style()` so the style applies)."""
+    return Figure(figsize=(width, height), dpi=PNG_DPI)
+
+
+def save_figure(fig: Figure, out_pdf: str | os.PathLike, out_png: str | os.PathLike) -> None:
+    """Write `fig` as PDF and PNG (PNG_DPI), deterministic and atomic (tmp + rename); folders are created.
+
+    The figure keeps its size (no tight bounding box): a 3.5 in figure prints at 3.5 in.
+    """
+    fonttools = logging.getLogger("fontTools")  # its font subsetting logs every glyph at INFO
+    old_level = fonttools.level
+    fonttools.setLevel(logging.WARNING)
+    try:
+        _save(fig, out_pdf, out_png)
+    finally:
+        fonttools.setLevel(old_level)
+
+
+def _save(fig: Figure, out_pdf: str | os.PathLike, out_png: str | os.PathLike) -> None:
+    for path, fmt, metadata in (
+        (Path(out_pdf), "pdf", {"Creator": None, "Producer": None, "CreationDate": None, "ModDate": None}),
+        (Path(out_png), "png", {"Software": None}),
+    ):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        with paper_style():
+            fig.savefig(tmp, format=fmt, dpi=PNG_DPI, metadata=metadata)
+        tmp.replace(path)
+
+
+def method_name(method: str) -> str:
+    """`rcan_dat` -> "RCAN_dat"; unknown methods upper-cased."""
+    return METHOD_NAMES.get(method, method.upper())
+
+
+def condition_label(condition: str, *, trainset: bool = True) -> str:
+    """Display name: `hr` -> "HR", `rcan_dat@synth` -> "RCAN_dat@synth" ("RCAN_dat" with trainset=False)."""
+    if "@" in condition:
+        method, train = condition.split("@", 1)
+        return f"{method_name(method)}@{train}" if trainset else method_name(method)
+    return METHOD_NAMES.get(condition, condition)
+
+
+def condition_labels(conditions: Sequence[str]) -> dict[str, str]:
+    """Display names of `conditions`, without the trainset when all trained conditions share one."""
+    trainsets = {c.split("@", 1)[1] for c in conditions if "@" in c}
+    return {c: condition_label(c, trainset=len(trainsets) > 1) for c in conditions}
+
+
+def _tint(colour: str, amount: float) -> str:
+    """Mix `colour` (#RRGGBB) with white by `amount` in [0, 1]."""
+    rgb = [int(colour[i : i + 2], 16) for i in (1, 3, 5)]
+    return "#" + "".join(f"{round(c + (255 - c) * amount):02X}" for c in rgb)
+
+
+def condition_colours(conditions: Sequence[str]) -> dict[str, str]:
+    """A colour per condition, the same in every figure: baselines fixed, a colour per method, lighter tints of
+    it for the second, third ... trainset (in order of first appearance)."""
+    trainsets: list[str] = []
+    extra: dict[str, str] = {}
+    out = {}
+    for c in conditions:
+        if c in BASE_COLOURS:
+            out[c] = BASE_COLOURS[c]
+            continue
+        method, _, train = c.partition("@")
+        if method not in METHOD_COLOURS and method not in extra:
+            extra[method] = EXTRA_COLOURS[len(extra) % len(EXTRA_COLOURS)]
+        base = METHOD_COLOURS.get(method) or extra[method]
+        if train and train not in trainsets:
+            trainsets.append(train)
+        k = trainsets.index(train) if train else 0
+        out[c] = _tint(base, min(0.25 * k, 0.75))
+    return out
+
+
+def read_csv(path: str | os.PathLike) -> list[dict[str, str]]:
+    """Rows of a CSV file as dicts of strings, in file order."""
+    with open(path, newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def unique(values) -> list:
+    """Values in order of first appearance, without repeats."""
+    seen: dict = {}
+    for v in values:
+        seen.setdefault(v, None)
+    return list(seen)
+
+
+def scale_label(scale: int | str) -> str:
+    return f"\N{MULTIPLICATION SIGN}{int(scale)}"

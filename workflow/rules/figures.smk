@@ -1,0 +1,214 @@
+rule figures:
+    """Every paper figure (PDF + PNG under results/figures/) and the Markdown / LaTeX tables."""
+    input:
+        paper_targets(),
+
+
+rule fig_hmean:
+    """The main figure: H-mean per test set and condition, precision and recall marked."""
+    input:
+        "results/detection_table.csv",
+    output:
+        pdf=report(
+            "results/figures/hmean.pdf",
+            caption="../report/hmean.rst",
+            category="1. Detection",
+            labels={"figure": "H-mean per test set", "format": "PDF"},
+        ),
+        png=report(
+            "results/figures/hmean.png",
+            caption="../report/hmean.rst",
+            category="1. Detection",
+            labels={"figure": "H-mean per test set", "format": "PNG"},
+        ),
+    params:
+        code=CODE["report"],
+    log:
+        "logs/figures/hmean.log",
+    benchmark:
+        "benchmarks/figures/hmean.tsv"
+    localrule: True
+    conda:
+        "../../envs/textsr.yaml"
+    script:
+        "../scripts/fig_hmean.py"
+
+
+rule fig_fidelity:
+    """PSNR against H-mean per SR condition and test set: does fidelity predict detectability?"""
+    input:
+        detection="results/detection_table.csv",
+        sr="results/sr_table.csv",
+    output:
+        pdf=report(
+            "results/figures/fidelity.pdf",
+            caption="../report/fidelity.rst",
+            category="2. Fidelity",
+            labels={"figure": "PSNR vs H-mean", "format": "PDF"},
+        ),
+        png=report(
+            "results/figures/fidelity.png",
+            caption="../report/fidelity.rst",
+            category="2. Fidelity",
+            labels={"figure": "PSNR vs H-mean", "format": "PNG"},
+        ),
+    params:
+        code=CODE["report"],
+    log:
+        "logs/figures/fidelity.log",
+    benchmark:
+        "benchmarks/figures/fidelity.tsv"
+    localrule: True
+    conda:
+        "../../envs/textsr.yaml"
+    script:
+        "../scripts/fig_fidelity.py"
+
+
+rule fig_qualitative:
+    """The same crops under LR, bicubic, the trained models and HR, detections drawn by outcome."""
+    input:
+        evals=qualitative_evals,
+        images=qualitative_inputs,
+    output:
+        pdf=report(
+            "results/figures/qualitative-{dataset}-x{scale}.pdf",
+            caption="../report/qualitative.rst",
+            category="3. Qualitative",
+            subcategory="{dataset}",
+            labels={"test set": "{dataset}", "scale": "x{scale}", "format": "PDF"},
+        ),
+        png=report(
+            "results/figures/qualitative-{dataset}-x{scale}.png",
+            caption="../report/qualitative.rst",
+            category="3. Qualitative",
+            subcategory="{dataset}",
+            labels={"test set": "{dataset}", "scale": "x{scale}", "format": "PNG"},
+        ),
+    params:
+        conditions=qualitative_conditions_for,
+        image_dirs=qualitative_image_dirs,
+        hr=hr_test_dir,
+        dataset="{dataset}",
+        scale=scale_of,
+        code=CODE["report"],
+    log:
+        "logs/figures/qualitative/{dataset}/x{scale}.log",
+    benchmark:
+        "benchmarks/figures/qualitative/{dataset}/x{scale}.tsv"
+    localrule: True
+    conda:
+        "../../envs/textsr.yaml"
+    script:
+        "../scripts/fig_qualitative.py"
+
+
+rule fig_attention:
+    """Teacher F(A) beside the student's spatial attention, per distilled layer pair, on held-out images."""
+    input:
+        unpack(attention_inputs),
+    output:
+        pdf=report(
+            "results/figures/attention-{method}-{trainset}-x{scale}.pdf",
+            caption="../report/attention.rst",
+            category="4. Attention distillation",
+            subcategory="{trainset}",
+            labels={"model": "{method}@{trainset}", "scale": "x{scale}", "format": "PDF"},
+        ),
+        png=report(
+            "results/figures/attention-{method}-{trainset}-x{scale}.png",
+            caption="../report/attention.rst",
+            category="4. Attention distillation",
+            subcategory="{trainset}",
+            labels={"model": "{method}@{trainset}", "scale": "x{scale}", "format": "PNG"},
+        ),
+    params:
+        lr=attention_lr_dir,
+        code=CODE["report"],
+    log:
+        "logs/figures/attention/{method}/{trainset}/x{scale}.log",
+    benchmark:
+        "benchmarks/figures/attention/{method}/{trainset}/x{scale}.tsv"
+    localrule: True
+    conda:
+        "../../envs/textsr.yaml"
+    script:
+        "../scripts/fig_attention.py"
+
+
+rule fig_curves:
+    """Training curves of every method on one training set: each loss term and validation PSNR."""
+    input:
+        curve_tsvs,
+    output:
+        pdf=report(
+            "results/figures/curves-{trainset}-x{scale}.pdf",
+            caption="../report/curves.rst",
+            category="5. Training",
+            subcategory="{trainset}",
+            labels={"training set": "{trainset}", "scale": "x{scale}", "format": "PDF"},
+        ),
+        png=report(
+            "results/figures/curves-{trainset}-x{scale}.png",
+            caption="../report/curves.rst",
+            category="5. Training",
+            subcategory="{trainset}",
+            labels={"training set": "{trainset}", "scale": "x{scale}", "format": "PNG"},
+        ),
+    params:
+        conditions=curve_conditions,
+        code=CODE["report"],
+    log:
+        "logs/figures/curves/{trainset}/x{scale}.log",
+    benchmark:
+        "benchmarks/figures/curves/{trainset}/x{scale}.tsv"
+    localrule: True
+    conda:
+        "../../envs/textsr.yaml"
+    script:
+        "../scripts/fig_curves.py"
+
+
+rule detection_markdown:
+    """The detection table as Markdown, best per test set and scale in bold."""
+    input:
+        "results/detection_table.csv",
+    output:
+        report(
+            "results/detection_table.md",
+            caption="../report/detection_table_md.rst",
+            category="6. Tables",
+            labels={"table": "detection", "format": "Markdown"},
+        ),
+    params:
+        code=CODE["report"],
+    log:
+        "logs/figures/detection_markdown.log",
+    localrule: True
+    conda:
+        "../../envs/textsr.yaml"
+    script:
+        "../scripts/detection_markdown.py"
+
+
+rule latex_tables:
+    """Both tables (detection, SR fidelity) as LaTeX booktabs, best per test set and scale in bold."""
+    input:
+        detection="results/detection_table.csv",
+        sr="results/sr_table.csv",
+    output:
+        report(
+            "results/tables.tex",
+            caption="../report/tables_tex.rst",
+            category="6. Tables",
+            labels={"table": "detection + SR", "format": "LaTeX"},
+        ),
+    params:
+        code=CODE["report"],
+    log:
+        "logs/figures/latex_tables.log",
+    localrule: True
+    conda:
+        "../../envs/textsr.yaml"
+    script:
+        "../scripts/latex_tables.py"

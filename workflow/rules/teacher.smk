@@ -1,0 +1,24 @@
+rule teacher_maps:
+    """CRAFT teacher attention maps sum_c |A_c|^p, once per HR training image ({teacher}: layers-p<p>)."""
+    input:
+        data=manifest_for_trainset,
+        weights=CRAFT_WEIGHTS,
+    output:
+        directory("results/teacher/{trainset}/x{scale}/{teacher}"),
+    params:
+        hr=hr_train_for,
+        maps=teacher_params_for,
+        code=CODE["teacher"],
+    log:
+        "logs/teacher_maps/{trainset}/x{scale}/{teacher}.log",
+    benchmark:
+        "benchmarks/teacher_maps/{trainset}/x{scale}/{teacher}.tsv"
+    threads: res("teacher", "threads")
+    resources:
+        gpu=res("teacher", "gpu"),
+        mem_mb=res("teacher", "mem_mb"),
+        runtime=res("teacher", "runtime"),
+    conda:
+        "../../envs/textsr.yaml"
+    script:
+        "../scripts/teacher_maps.py"

@@ -1,0 +1,5 @@
+from textsr.degrade import degrade_folder
+from textsr.logs import to_file
+
+with to_file(snakemake.log[0]):
+    degrade_folder(snakemake.params.hr, snakemake.output[0], int(snakemake.wildcards.scale))
