@@ -9,7 +9,11 @@ from snakemake.utils import min_version
 min_version("9.19")
 
 
-configfile: "config.yaml"
+# The embedded default; a --configfile given on the command line (e.g. configs/paper.yaml) replaces it
+# instead of being merged into it (Snakemake would otherwise keep config.yaml's synthetic sets).
+if not workflow.overwrite_configfiles:
+
+    configfile: "config.yaml"
 
 
 report: "workflow/report/workflow.rst"

@@ -32,7 +32,7 @@ def workdir(tmp_path_factory) -> Path:
             shutil.copytree(src, wd / name)
         elif src.exists():
             shutil.copy(src, wd / name)
-    run = _snakemake(wd, "--cores", "2", "results/detection_table.csv", "results/sr_table.csv")
+    run = _snakemake(wd, "--cores", "2")  # rule all: both tables, every figure, markdown and LaTeX tables
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-8000:]
     return wd
 
@@ -44,7 +44,7 @@ def _table(path: Path) -> dict[str, dict]:
 
 def test_detection_table_has_every_condition_and_hr_wins(workdir):
     rows = _table(workdir / "results" / "detection_table.csv")
-    assert set(rows) >= {"hr", "lr", "bicubic"}
+    assert list(rows) == ["hr", "lr", "bicubic", "rcan@synth", "rcan_dat@synth"]
     hr = float(rows["hr"]["hmean"])
     assert hr > 0.5, rows
     assert hr > float(rows["bicubic"]["hmean"]) and hr > float(rows["lr"]["hmean"]), rows
@@ -53,11 +53,31 @@ def test_detection_table_has_every_condition_and_hr_wins(workdir):
 
 def test_sr_table_has_bicubic_psnr(workdir):
     rows = _table(workdir / "results" / "sr_table.csv")
+    assert list(rows) == ["bicubic", "rcan@synth", "rcan_dat@synth"]
     assert 15.0 < float(rows["bicubic"]["psnr_y"]) < 40.0
 
 
+def test_training_logs_progress_and_curves(workdir):
+    log = (workdir / "logs" / "train" / "rcan_dat" / "synth" / "x4.log").read_text()
+    assert log.count("iter ") >= 3 and " ad " in log and " sd " in log  # a line per log_every, every loss term
+    curve = (workdir / "results" / "models" / "rcan_dat" / "synth" / "x4" / "curve.tsv").read_text().splitlines()
+    assert curve[0].split("\t")[:5] == ["iteration", "loss_total", "loss_sr", "loss_ad", "loss_sd"]
+    assert not (workdir / "results" / "checkpoints" / "rcan_dat" / "synth" / "x4" / "last.pt").exists()
+
+
+def test_figures_tables_and_report(workdir):
+    figures = workdir / "results" / "figures"
+    for stem in ["hmean", "fidelity", "qualitative-synth-x4", "attention-rcan_dat-synth-x4", "curves-synth-x4"]:
+        assert (figures / f"{stem}.pdf").stat().st_size > 0 and (figures / f"{stem}.png").stat().st_size > 0
+    assert "rcan\\_dat" in (workdir / "results" / "tables.tex").read_text() or "rcan_dat" in (
+        workdir / "results" / "detection_table.md").read_text()
+    run = _snakemake(workdir, "--report", "results/report.html")
+    assert run.returncode == 0, run.stderr[-4000:]
+    assert (workdir / "results" / "report.html").stat().st_size > 10_000
+
+
 def test_second_dry_run_has_nothing_to_do(workdir):
-    run = _snakemake(workdir, "-n", "--cores", "2", "results/detection_table.csv", "results/sr_table.csv")
+    run = _snakemake(workdir, "-n", "--cores", "2")
     assert run.returncode == 0, run.stderr[-4000:]
     assert "Nothing to be done" in run.stdout + run.stderr
 
