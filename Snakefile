@@ -1,7 +1,7 @@
 """TextSR-Bench: raw data -> LR -> SR -> CRAFT detection -> official evaluation -> tables.
 
     snakemake --cores 8 results/detection_table.csv                       # embedded default (config.yaml)
-    snakemake --cores 8 --configfile configs/paper.yaml results/detection_table.csv
+    snakemake --cores 8 --configfile=configs/paper.yaml results/detection_table.csv
 """
 
 from snakemake.utils import min_version

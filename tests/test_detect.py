@@ -27,30 +27,10 @@ OFFICIAL = Path(__file__).parent / "data" / "craft_official_boxes.json"
 
 
 @pytest.fixture(autouse=True, scope="module")
-def _one_thread():
+def _one_thread(torch_one_thread):
     # 1 thread: on a shared 2-core machine 2 threads make small images several times slower. The fixture was made
     # with 2 threads; the thread count changes the score maps' last bits (~3e-7) but not one of its boxes
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
     yield
-    torch.set_num_threads(old)
-
-
-@pytest.fixture(scope="module")
-def weights_path():
-    from textsr.weights import craft_weights_source
-
-    try:
-        return craft_weights_source()
-    except FileNotFoundError as exc:
-        pytest.skip(str(exc))
-
-
-@pytest.fixture(scope="module")
-def craft(weights_path):
-    from textsr.weights import load_craft
-
-    return load_craft(weights_path)
 
 
 # ------------------------------------------------------------------------------------------------ pre-processing

@@ -54,7 +54,9 @@ NodeName=${HOST} NodeAddr=127.0.0.1 CPUs=${CPUS} RealMemory=16000 Gres=gpu:2 Sta
 PartitionName=cpu Nodes=${HOST} Default=YES MaxTime=INFINITE State=UP
 PartitionName=gpu Nodes=${HOST} MaxTime=INFINITE State=UP
 CONF
-printf 'AutoDetect=off\nName=gpu Count=2\n' > /etc/slurm/gres.conf
+# two fake GPUs: plain files as device nodes (task/none binds nothing), enough for --gpus=1 to schedule
+touch /var/spool/slurmd/fake_gpu0 /var/spool/slurmd/fake_gpu1
+printf 'AutoDetect=off\nNodeName=%s Name=gpu File=/var/spool/slurmd/fake_gpu[0-1]\n' "$HOST" > /etc/slurm/gres.conf
 if [ ! -s /etc/munge/munge.key ]; then
   mkdir -p /etc/munge
   dd if=/dev/urandom bs=1 count=1024 of=/etc/munge/munge.key status=none
@@ -65,16 +67,16 @@ chmod 400 /etc/munge/munge.key
 log "starting munged, slurmctld, slurmd"
 pkill -x slurmd 2>/dev/null || true
 pkill -x slurmctld 2>/dev/null || true
+rm -f /var/spool/slurmctld/*state* 2>/dev/null || true   # a fresh cluster: no node/job state from an earlier run
 pgrep -x munged >/dev/null || runuser -u munge -- /usr/sbin/munged --force
 slurmctld
 slurmd
 for _ in $(seq 60); do
   if sinfo -h -o '%T' 2>/dev/null | grep -q idle; then break; fi
-  scontrol update nodename="$HOST" state=resume >/dev/null 2>&1 || true
   sleep 2
 done
-sinfo
-scontrol update nodename="$HOST" gres=gpu:2 >/dev/null 2>&1 || true
+sinfo -N -l
+sinfo -h -o '%T' | grep -q idle || { log "node not idle"; scontrol show node "$HOST"; exit 1; }
 srun -p gpu --gpus=1 -N1 true && log "a GPU job ran"
 
 copy_workflow() {  # $1: folder; the workflow files only (the library comes from the installed venv)
@@ -87,13 +89,13 @@ copy_workflow "$WORK/slurm"
 export PATH="$(dirname "$PY"):$PATH"   # jobs run `python -m snakemake` from the venv
 
 log "local run"
-(cd "$WORK/local" && "$PY" -m snakemake --cores 2 --configfile run-config.yaml \
-  results/detection_table.csv results/sr_table.csv)
+(cd "$WORK/local" && "$PY" -m snakemake results/detection_table.csv results/sr_table.csv --cores 2 \
+  --configfile run-config.yaml)
 
 log "SLURM run"
-(cd "$WORK/slurm" && "$PY" -m snakemake --workflow-profile profiles/slurm --configfile run-config.yaml \
-  --slurm-status-command squeue --slurm-no-account --slurm-init-seconds-before-status-checks 5 \
-  --jobs 4 results/detection_table.csv results/sr_table.csv)
+(cd "$WORK/slurm" && "$PY" -m snakemake results/detection_table.csv results/sr_table.csv \
+  --workflow-profile profiles/slurm --slurm-status-command squeue --slurm-no-account \
+  --slurm-init-seconds-before-status-checks 5 --jobs 4 --configfile run-config.yaml)
 
 log "jobs SLURM ran:"
 squeue -h -t all -o '%i %P %j %T %b' 2>/dev/null | head -50 || true

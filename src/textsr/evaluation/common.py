@@ -29,6 +29,15 @@ def hmean(precision: float, recall: float) -> float:
     return 0.0 if precision + recall == 0 else 2.0 * recall * precision / (recall + precision)
 
 
+def dataset_result(recall_num: float, precision_num: float, *, n_gt: int, n_det: int, n_matched: int,
+                   per_image: dict, **extra) -> dict:
+    """The protocol-level result: R = recall_num / n_gt, P = precision_num / n_det (each 0 when its denominator
+    is 0), H, the care counts, per_image, and any protocol-specific `extra` fields."""
+    recall, precision = ratio(recall_num, n_gt), ratio(precision_num, n_det)
+    return {"precision": precision, "recall": recall, "hmean": hmean(precision, recall), "n_gt": n_gt,
+            "n_det": n_det, "n_matched": n_matched, **extra, "per_image": per_image}
+
+
 def ratio(numerator: float, denominator: float) -> float:
     """numerator / denominator, 0 when the denominator is 0."""
     return 0.0 if denominator == 0 else numerator / denominator

@@ -19,7 +19,7 @@ from typing import Sequence
 
 import numpy as np
 
-from textsr.evaluation.common import Sample, candidate_pairs, hmean, image_record, ratio, shapes
+from textsr.evaluation.common import Sample, dataset_result, candidate_pairs, image_record, ratio, shapes
 
 
 def match_image(gt_polys: Sequence[np.ndarray], gt_difficult: Sequence[bool], det_polys: Sequence[np.ndarray], *, iou_threshold: float = 0.5):
@@ -86,14 +86,4 @@ def score(samples: Sequence[Sample], *, iou_threshold: float = 0.5) -> dict:
             n_det=m["tp"] + m["fp"],
             n_matched=m["tp"],
         )
-    recall, precision = ratio(tp, n_gt), ratio(tp, tp + fp)
-    return {
-        "precision": precision,
-        "recall": recall,
-        "hmean": hmean(precision, recall),
-        "n_gt": n_gt,
-        "n_det": tp + fp,
-        "n_matched": tp,
-        "n_false_positive": fp,
-        "per_image": per_image,
-    }
+    return dataset_result(tp, tp, n_gt=n_gt, n_det=tp + fp, n_matched=tp, per_image=per_image, n_false_positive=fp)

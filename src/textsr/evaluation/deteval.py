@@ -27,7 +27,7 @@ from typing import Sequence
 
 import numpy as np
 
-from textsr.evaluation.common import Sample, hmean, image_record, ratio
+from textsr.evaluation.common import Sample, dataset_result, image_record, ratio
 
 
 def _ltrb(points: np.ndarray) -> tuple[int, int, int, int]:
@@ -213,15 +213,5 @@ def score(
             n_det=d,
             n_matched=len(matched_gt),
         )
-    recall, precision = ratio(rc, n_gt), ratio(pc, n_det)
-    return {
-        "precision": precision,
-        "recall": recall,
-        "hmean": hmean(precision, recall),
-        "n_gt": n_gt,
-        "n_det": n_det,
-        "n_matched": n_matched,
-        "recall_credit": rc,
-        "precision_credit": pc,
-        "per_image": per_image,
-    }
+    return dataset_result(rc, pc, n_gt=n_gt, n_det=n_det, n_matched=n_matched, per_image=per_image,
+                          recall_credit=rc, precision_credit=pc)

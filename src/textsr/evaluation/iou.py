@@ -20,7 +20,7 @@ from typing import Sequence
 import numpy as np
 
 from textsr.data.gt.base import AnnotationError
-from textsr.evaluation.common import Sample, hmean, image_record, polygon3_areas, ratio
+from textsr.evaluation.common import Sample, dataset_result, image_record, polygon3_areas, ratio
 
 
 def is_clockwise(points: np.ndarray) -> bool:
@@ -202,13 +202,4 @@ def score(
         if angle_threshold is not None:
             extra["det_angle"] = kwargs["det_angles"]
         per_image[sample.stem] = image_record(gt_polys, gt_dc, det_polys, m["det_dontcare"], m["matches"], precision, recall, **extra)
-    recall, precision = ratio(matched, n_gt), ratio(matched, n_det)
-    return {
-        "precision": precision,
-        "recall": recall,
-        "hmean": hmean(precision, recall),
-        "n_gt": n_gt,
-        "n_det": n_det,
-        "n_matched": matched,
-        "per_image": per_image,
-    }
+    return dataset_result(matched, matched, n_gt=n_gt, n_det=n_det, n_matched=matched, per_image=per_image)

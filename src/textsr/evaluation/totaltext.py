@@ -33,7 +33,7 @@ from typing import Sequence
 
 import numpy as np
 
-from textsr.evaluation.common import Sample, Shapes, candidate_pairs, hmean, image_record, ratio, shapes
+from textsr.evaluation.common import Sample, dataset_result, Shapes, candidate_pairs, image_record, ratio, shapes
 
 
 def pair_areas(g: Shapes, d: Shapes, *, union: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
@@ -246,19 +246,7 @@ def score(
             gt_all, gt_dc, det_all, removed, pairs, precision, recall, n_gt=g, n_det=d, n_matched=matched_gt, **extra
         )
     if variant == "deteval":
-        recall, precision = ratio(rc, n_gt), ratio(pc, n_det)
-    else:
-        recall, precision = ratio(n_matched, n_gt), ratio(n_matched, n_det)
-    out = {
-        "precision": precision,
-        "recall": recall,
-        "hmean": hmean(precision, recall),
-        "n_gt": n_gt,
-        "n_det": n_det,
-        "n_matched": n_matched,
-        "skipped_images": skipped,
-        "per_image": per_image,
-    }
-    if variant == "deteval":
-        out.update(recall_credit=rc, precision_credit=pc)
-    return out
+        return dataset_result(rc, pc, n_gt=n_gt, n_det=n_det, n_matched=n_matched, per_image=per_image,
+                              skipped_images=skipped, recall_credit=rc, precision_credit=pc)
+    return dataset_result(n_matched, n_matched, n_gt=n_gt, n_det=n_det, n_matched=n_matched, per_image=per_image,
+                          skipped_images=skipped)
