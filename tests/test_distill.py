@@ -171,3 +171,15 @@ def test_real_craft_teacher_map_of_a_word(tmp_path):
     # flat white band 2 cells above / below it (measured: ~17 vs ~3)
     bar, flat = m[5:11, 3:20].mean(), torch.cat([m[2, 3:20], m[13, 3:20]]).mean()
     assert bar > 2 * flat
+
+
+def test_teacher_cache_key_round_trips_and_ignores_layer_order():
+    from textsr.distill import parse_teacher_cache_key, teacher_cache_key
+
+    assert teacher_cache_key(["relu3_2"], 2) == "relu3_2-p2.0"
+    assert teacher_cache_key(["relu3_2", "relu2_2", "relu3_2"], 2.0) == "relu2_2+relu3_2-p2.0"
+    for layers, p in [(["relu3_2"], 2.0), (["upconv3", "relu2_2"], 2.1234567), (["fc7"], 1e-3)]:
+        assert parse_teacher_cache_key(teacher_cache_key(layers, p)) == (sorted(set(layers)), p)
+    for bad in ["relu3_2", "relu3_2-p", "nolayer-p2.0", "relu3_2-p2"]:  # "p2" is not how the key writes 2.0
+        with pytest.raises(ValueError):
+            parse_teacher_cache_key(bad)

@@ -45,6 +45,27 @@ def default_teacher_layer(scale: int) -> str:
         raise ValueError(f"no default teacher layer for scale {scale}; name one in the config") from None
 
 
+def teacher_cache_key(layers: Sequence[str], p: float) -> str:
+    """Folder name of a teacher-map cache: the sorted distinct CRAFT layers joined by "+", then "-p<p>" with p
+    written exactly (repr of the float), e.g. `relu2_2+relu3_2-p2.0`. Inverse: parse_teacher_cache_key."""
+    unknown = [l for l in layers if l not in CRAFT_STRIDES]
+    if unknown or not layers:
+        raise ValueError(f"unknown or no CRAFT layer(s) {list(layers)}; choose from {sorted(CRAFT_STRIDES)}")
+    return "+".join(sorted(set(layers))) + f"-p{float(p)!r}"
+
+
+def parse_teacher_cache_key(key: str) -> tuple[list[str], float]:
+    """`relu3_2-p2.0` -> (["relu3_2"], 2.0); ValueError on anything teacher_cache_key would not write."""
+    layers, sep, p = key.rpartition("-p")
+    try:
+        parsed = (layers.split("+"), float(p))
+    except ValueError:
+        parsed = None
+    if not sep or parsed is None or teacher_cache_key(*parsed) != key:
+        raise ValueError(f"not a teacher cache key: {key!r} (expected e.g. 'relu3_2-p2.0')")
+    return parsed
+
+
 def attention_map(feature: Tensor, p: float = 2.0) -> Tensor:
     """(B, C, h, w) feature -> (B, 1, h, w) map sum_c |A_c|^p (AT uses the channel mean; normalisation removes C)."""
     if feature.dim() != 4:

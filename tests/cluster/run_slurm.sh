@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A real one-node SLURM cluster on this machine, then the embedded default DAG through profiles/slurm; the tables
-# must equal a local run's. Root, Debian; installs slurmctld slurmd slurm-client munge with apt.
+# must equal a local run's. Root, Debian; installs slurmctld slurmd slurm-client munge with apt, writes
+# /etc/slurm/{slurm,gres}.conf and a munge key, and leaves the daemons running: for throw-away machines and CI.
 #
 #   bash tests/cluster/run_slurm.sh [CONFIG]        (CONFIG: default config.yaml; CI may pass a smaller one)
 #
@@ -17,15 +18,22 @@ log() { printf '[slurm-test %s] %s\n' "$(date +%T)" "$*"; }
 log "installing SLURM and munge (apt)"
 export DEBIAN_FRONTEND=noninteractive
 if ! command -v slurmctld >/dev/null || ! command -v munged >/dev/null; then
-  apt-get update -qq
-  apt-get install -y -qq slurmctld slurmd slurm-client munge >/dev/null
+  # exit 77 = "could not set up" (the pytest wrapper skips), unlike a failing workflow run
+  apt-get update -qq || exit 77
+  apt-get install -y -qq slurmctld slurmd slurm-client munge >/dev/null || exit 77
 fi
 
 log "configuring a one-node cluster"
+MARK="# written by TextSR-Bench tests/cluster/run_slurm.sh"
+if [ -e /etc/slurm/slurm.conf ] && ! grep -qF "$MARK" /etc/slurm/slurm.conf; then
+  log "/etc/slurm/slurm.conf exists and was not written by this script: refusing to replace a real cluster's config"
+  exit 77
+fi
 HOST=$(hostname -s)
 CPUS=$(nproc)
 mkdir -p /etc/slurm /var/spool/slurmctld /var/spool/slurmd /var/log/slurm /run/munge /var/log/munge /var/lib/munge
 cat > /etc/slurm/slurm.conf <<CONF
+$MARK
 ClusterName=textsr
 SlurmctldHost=${HOST}(127.0.0.1)
 AuthType=auth/munge
@@ -98,8 +106,7 @@ log "SLURM run"
   --slurm-init-seconds-before-status-checks 5 --jobs 4 --configfile run-config.yaml)
 
 log "jobs SLURM ran:"
-squeue -h -t all -o '%i %P %j %T %b' 2>/dev/null | head -50 || true
-ls "$WORK/slurm/.snakemake/slurm_logs" 2>/dev/null | sed 's/^/  /'
+squeue -h -t all -O "JobID:6,Partition:5,State:11,TresPerJob:12,Comment:60" 2>/dev/null | sort -n || true
 
 for t in detection_table.csv sr_table.csv; do
   if cmp "$WORK/local/results/$t" "$WORK/slurm/results/$t"; then

@@ -5,7 +5,8 @@ import re
 from snakemake.utils import validate
 
 from textsr.data import catalog as CATALOG
-from textsr.distill import default_teacher_layer
+from textsr.distill import default_teacher_layer, parse_teacher_cache_key, teacher_cache_key
+from textsr.train import DISTILL_DEFAULTS
 
 from textsr.provenance import code_version
 
@@ -20,6 +21,7 @@ wildcard_constraints:
     method=r"[a-z0-9_]+",
     split=r"train|test",
     scale=r"\d+",
+    teacher=r"[a-z0-9_+]+-p[0-9.e+-]+",
 
 
 SCALES = config["scales"]
@@ -55,6 +57,19 @@ for _name, _spec in SETS.items():
         raise ValueError(f"config: data set '{_name}' has source catalog but no 'catalog' key")
     if _spec["source"] == "folder" and not _spec["path"]:
         raise ValueError(f"config: data set '{_name}' has source folder but no 'path' key")
+for _name, _spec in TESTSETS.items():
+    if _spec["source"] == "synthetic" and _spec["protocol"] != "icdar2015":
+        raise ValueError(f"config: synthetic test set '{_name}' has ICDAR2015 ground truth: protocol icdar2015")
+    if _spec.get("gt") and _spec["source"] != "catalog":
+        raise ValueError(f"config: test set '{_name}': 'gt' chooses a catalogue ground-truth variant")
+for _name, _spec in TRAINSETS.items():
+    if _spec.get("lr") == "official" and _spec["source"] != "catalog":
+        raise ValueError(f"config: training set '{_name}': 'lr: official' needs a catalogue data set with LR")
+for _name, _spec in METHODS.items():
+    if _spec.get("arch", _name) != "rcan_dat" and ("distill" in _spec or "teacher_cache" in _spec):
+        raise ValueError(f"config: method '{_name}' is not rcan_dat: neither 'distill' nor 'teacher_cache' applies")
+    if _spec.get("arch", _name) not in ("rcan", "rcan_dat"):
+        raise ValueError(f"config: method '{_name}': set 'arch' to rcan or rcan_dat")
 
 
 def _alternation(names):
@@ -114,7 +129,8 @@ def catalog_request(key):
                 gts.append(spec["gt"])
             if spec.get("lr") == "official":
                 lr_scales += [s for s in SCALES if s not in lr_scales]
-    return {"splits": splits, "gt": gts or None, "lr_scales": lr_scales or None}
+    # lr_scales: [] = none (None would make prepare take every LR archive it finds, verified or not)
+    return {"splits": splits, "gt": gts or None, "lr_scales": lr_scales}
 
 
 def catalog_downloads_for(wildcards):
@@ -129,6 +145,12 @@ def catalog_request_for(wildcards):
 
 def folder_source_for(wildcards):
     return SETS[wildcards.dataset]["path"]
+
+
+def folder_split_for(wildcards):
+    """The split a user's folder fills: train for a training set, test for an SR benchmark set."""
+    name = wildcards.dataset
+    return role_split(name, "train") if name in TRAINSETS else role_split(name, "sr")
 
 
 def manifest_for(wildcards):
@@ -153,10 +175,15 @@ def method_arch(method):
     return METHODS[method].get("arch", method)
 
 
+def official_lr(trainset):
+    """Does the training set bring its own LR images (`lr: official`: DIV2K's, TextZoom's real ones)?"""
+    return TRAINSETS[trainset].get("lr", "degrade") == "official"
+
+
 def trainset_has_scale(trainset, scale):
     """A training set with its own LR (`lr: official`) exists only at the scales it ships (TextZoom: x2)."""
     spec = TRAINSETS[trainset]
-    if spec.get("lr", "degrade") != "official":
+    if not official_lr(trainset):
         return True
     split = CATALOG.dataset(spec["catalog"])["splits"][role_split(trainset, "train")]
     return int(scale) in ({int(k) for k in split.get("lr", {})} | ({int(split["scale"])} if "scale" in split else set()))
@@ -192,21 +219,21 @@ def teacher_layers(method, scale):
     return list(layers) if layers else [default_teacher_layer(int(scale))]
 
 
-def teacher_key(method, scale):
-    """Cache folder name of a method's teacher maps: layers and p, e.g. `relu3_2-p2`."""
-    p = METHODS[method].get("distill", {}).get("p", 2)
-    return "+".join(teacher_layers(method, scale)) + f"-p{p:g}"
+def teacher_dir(method, trainset, scale):
+    """The teacher-map cache a method trains from: per training set, CRAFT layers and p (not per scale: the maps
+    do not depend on it), e.g. results/teacher/div2k/relu3_2-p2.0."""
+    p = METHODS[method].get("distill", {}).get("p", DISTILL_DEFAULTS["p"])
+    return f"results/teacher/{trainset}/{teacher_cache_key(teacher_layers(method, scale), p)}"
 
 
 def teacher_params_for(wildcards):
-    """`{teacher}` wildcard (layers joined by +, then -p<p>) -> compute_teacher_maps keywords."""
-    layers, p = wildcards.teacher.rsplit("-p", 1)
-    return {"layers": layers.split("+"), "p": float(p)}
+    """`{teacher}` wildcard -> compute_teacher_maps keywords (layers, p)."""
+    layers, p = parse_teacher_cache_key(wildcards.teacher)
+    return {"layers": layers, "p": p}
 
 
 def train_lr_dir(trainset, scale):
-    spec = TRAINSETS[trainset]
-    if spec.get("lr", "degrade") == "official":
+    if official_lr(trainset):
         return f"{data_root(trainset)}/{role_split(trainset, 'train')}/lr/x{scale}"
     return f"results/lr/{trainset}/train/x{scale}"
 
@@ -215,13 +242,12 @@ def train_inputs_for(wildcards):
     """HR data (manifest), LR folder (degraded, or the data set's own) and, for distillation, the teacher cache."""
     m, t, s = wildcards.method, wildcards.trainset, wildcards.scale
     inputs = {"data": data_manifest(t)}
-    if TRAINSETS[t].get("lr", "degrade") != "official":
+    if not official_lr(t):
         inputs["lr"] = train_lr_dir(t, s)
-    if method_arch(m) == "rcan_dat" and METHODS[m].get("teacher_cache", True):
-        inputs["teacher"] = f"results/teacher/{t}/x{s}/{teacher_key(m, s)}"
+    if method_arch(m) == "rcan_dat":
         inputs["weights"] = CRAFT_WEIGHTS
-    elif method_arch(m) == "rcan_dat":
-        inputs["weights"] = CRAFT_WEIGHTS
+        if METHODS[m].get("teacher_cache", True):
+            inputs["teacher"] = teacher_dir(m, t, s)
     return inputs
 
 
@@ -241,7 +267,7 @@ def train_params_for(wildcards):
         "scale": int(s),
         "seed": config["seed"],
         "model": spec.get("model", {}),
-        "train": spec.get("train", {}),
+        "train": {**spec.get("train", {}), **TRAINSETS[t].get("train", {})},
         "distill": distill,
         "checkpoint_dir": f"results/checkpoints/{m}/{t}/x{s}",
     }
@@ -327,17 +353,16 @@ def res(stage, key):
     return RES[stage][key]
 
 
-# A change of the library reaches the outputs through these params (Snakemake only tracks the script files).
+# A change of the library reaches the outputs through these params: Snakemake tracks the scripts, not the modules
+# they import. Each hash covers the module a stage's script calls and every textsr module it imports.
 CODE = {
-    "data": code_version("textsr.data.synthetic", "textsr.imageio"),
-    "prepare": code_version("textsr.data.prepare", "textsr.data.archive", "textsr.data.textzoom"),
-    "degrade": code_version("textsr.degrade", "textsr.imageio"),
-    "detect": code_version("textsr.detect", "textsr.models.craft", "textsr.weights", "textsr.imageio", "textsr.device"),
-    "evaluate": code_version("textsr.evaluation", "textsr.data.gt"),
+    "data": code_version("textsr.data.synthetic"),
+    "prepare": code_version("textsr.data.prepare", "textsr.data.download"),
+    "degrade": code_version("textsr.degrade"),
+    "teacher": code_version("textsr.distill"),
+    "train": code_version("textsr.train"),
+    "superres": code_version("textsr.superres"),
+    "detect": code_version("textsr.detect"),
+    "evaluate": code_version("textsr.evaluation"),
     "report": code_version("textsr.report"),
-    "teacher": code_version("textsr.distill", "textsr.models.craft", "textsr.weights", "textsr.imageio", "textsr.device"),
-    "train": code_version(
-        "textsr.train", "textsr.distill", "textsr.data.patches", "textsr.models", "textsr.superres", "textsr.degrade"
-    ),
-    "superres": code_version("textsr.superres", "textsr.models", "textsr.imageio", "textsr.device"),
 }

@@ -49,6 +49,10 @@ rule prepare_dataset:
         "logs/prepare_dataset/{key}.log",
     benchmark:
         "benchmarks/prepare_dataset/{key}.tsv"
+    threads: res("prepare", "threads")
+    resources:
+        mem_mb=res("prepare", "mem_mb"),
+        runtime=res("prepare", "runtime"),
     conda:
         "../../envs/textsr.yaml"
     script:
@@ -61,6 +65,7 @@ rule prepare_folder:
         "resources/datasets/{dataset}/manifest.json",
     params:
         source=folder_source_for,
+        split=folder_split_for,
         code=CODE["prepare"],
     wildcard_constraints:
         dataset=_alternation(FOLDER_SETS),

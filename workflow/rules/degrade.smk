@@ -9,6 +9,10 @@ rule degrade:
         code=CODE["degrade"],
     log:
         "logs/degrade/{dataset}/{split}/x{scale}.log",
+    threads: res("degrade", "threads")
+    resources:
+        mem_mb=res("degrade", "mem_mb"),
+        runtime=res("degrade", "runtime"),
     benchmark:
         "benchmarks/degrade/{dataset}/{split}/x{scale}.tsv"
     conda:
@@ -27,6 +31,10 @@ rule bicubic:
         code=CODE["degrade"],
     log:
         "logs/bicubic/{dataset}/x{scale}.log",
+    threads: res("degrade", "threads")
+    resources:
+        mem_mb=res("degrade", "mem_mb"),
+        runtime=res("degrade", "runtime"),
     benchmark:
         "benchmarks/bicubic/{dataset}/x{scale}.tsv"
     conda:

@@ -69,11 +69,10 @@ def scale_of(wildcards):
 def attention_inputs(wildcards):
     """The distilled model, its teacher-map cache, and what the training LR images need to exist."""
     m, t, s = wildcards.method, wildcards.trainset, wildcards.scale
-    official_lr = TRAINSETS[t].get("lr", "degrade") == "official"
     return {
         "model": f"results/models/{m}/{t}/x{s}/model.pt",
-        "teacher": f"results/teacher/{t}/x{s}/{teacher_key(m, s)}",
-        "lr": data_manifest(t) if official_lr else train_lr_dir(t, s),
+        "teacher": teacher_dir(m, t, s),
+        "lr": data_manifest(t) if official_lr(t) else train_lr_dir(t, s),
     }
 
 

@@ -4,15 +4,15 @@ rule teacher_maps:
         data=manifest_for_trainset,
         weights=CRAFT_WEIGHTS,
     output:
-        directory("results/teacher/{trainset}/x{scale}/{teacher}"),
+        directory("results/teacher/{trainset}/{teacher}"),
     params:
         hr=hr_train_for,
         maps=teacher_params_for,
         code=CODE["teacher"],
     log:
-        "logs/teacher_maps/{trainset}/x{scale}/{teacher}.log",
+        "logs/teacher_maps/{trainset}/{teacher}.log",
     benchmark:
-        "benchmarks/teacher_maps/{trainset}/x{scale}/{teacher}.tsv"
+        "benchmarks/teacher_maps/{trainset}/{teacher}.tsv"
     threads: res("teacher", "threads")
     resources:
         gpu=res("teacher", "gpu"),
