@@ -174,6 +174,22 @@ def _check_count(name: str, split: str, expected: int | None, actual: int) -> No
         log.warning("%s/%s: %d images, the catalogue expects %d", name, split, actual, expected)
 
 
+def _extractor(downloads: Path, staging: Path, sources: list[dict[str, Any]]) -> _Extracted:
+    """One extraction of every archive folder that `sources` ({archive, path} entries) name."""
+    wanted: dict[str, set[str]] = {}
+    for src in sources:
+        wanted.setdefault(src["archive"], set()).add(src["path"])
+    return _Extracted(downloads, staging / ".work", wanted)
+
+
+def _gather_images(ex: _Extracted, sources: list[dict[str, Any]], out_dir: Path) -> None:
+    """Move the image files of each source folder into `out_dir` (native names)."""
+    for src in sources:
+        for f in _files(ex.folder(src)):
+            if _is_image(f):
+                _move(f, out_dir / f.name)
+
+
 # ---------------------------------------------------------------------------------------------- families
 
 def prepare_detection(spec: dict[str, Any], downloads: Path, staging: Path, *, splits: list[str],
@@ -181,19 +197,12 @@ def prepare_detection(spec: dict[str, Any], downloads: Path, staging: Path, *, s
     """Images and native ground truth per split: `{split}/images/`, `{split}/gt/` (+ `gt_<variant>/`)."""
     chosen = {s: spec["splits"][s] for s in splits}
     variants = {s: catalog.gt_variants(sp, gt) for s, sp in chosen.items()}
-    wanted: dict[str, set[str]] = {}
-    for s, sp in chosen.items():
-        for src in sp["images"] + [sp["gt"][v] for v in variants[s]]:
-            wanted.setdefault(src["archive"], set()).add(src["path"])
-    ex = _Extracted(downloads, staging / ".work", wanted)
+    ex = _extractor(downloads, staging, [src for s, sp in chosen.items()
+                                         for src in sp["images"] + [sp["gt"][v] for v in variants[s]]])
     report: dict[str, Any] = {}
     for split, sp in chosen.items():
         images_out = staging / split / "images"
-        for src in sp["images"]:
-            folder = ex.folder(src)
-            for f in _files(folder):
-                if _is_image(f):
-                    _move(f, images_out / f.name)
+        _gather_images(ex, sp["images"], images_out)
         if not images_out.is_dir():
             raise PrepareError(f"{spec.get('title', '?')} {split}: no images found in "
                                + ", ".join(f"{s['archive']}:{s['path'] or '/'}" for s in sp["images"]))
@@ -239,18 +248,12 @@ def prepare_sr_pairs(spec: dict[str, Any], downloads: Path, staging: Path, *, sp
             scales[s] = [k for k, src in sp["lr"].items() if (downloads / src["archive"]).exists()]
         else:
             scales[s] = [int(k) for k in lr_scales if int(k) in sp["lr"]]
-    wanted: dict[str, set[str]] = {}
-    for s, sp in chosen.items():
-        for src in sp["images"] + [sp["lr"][k] for k in scales[s]]:
-            wanted.setdefault(src["archive"], set()).add(src["path"])
-    ex = _Extracted(downloads, staging / ".work", wanted)
+    ex = _extractor(downloads, staging, [src for s, sp in chosen.items()
+                                         for src in sp["images"] + [sp["lr"][k] for k in scales[s]]])
     report: dict[str, Any] = {}
     for split, sp in chosen.items():
         images_out = staging / split / "images"
-        for src in sp["images"]:
-            for f in _files(ex.folder(src)):
-                if _is_image(f):
-                    _move(f, images_out / f.name)
+        _gather_images(ex, sp["images"], images_out)
         if not images_out.is_dir():
             raise PrepareError(f"{spec.get('title', '?')} {split}: no HR images found")
         hr = sorted(p.name for p in images_out.iterdir())
