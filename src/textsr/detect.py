@@ -22,6 +22,7 @@ import cv2
 import numpy as np
 import torch
 
+from textsr.atomic import write_text_atomic
 from textsr.imageio import list_images, read_image
 from textsr.models.craft import CRAFT
 
@@ -379,10 +380,7 @@ def detect_folder(
             canvas_size=canvas_size, mag_ratio=mag_ratio, poly=poly,
         )
         lines = format_detections(dets, rescale)
-        target = output / f"res_{path.stem}.txt"
-        tmp = target.with_name(target.name + ".tmp")
-        tmp.write_text("".join(line + "\n" for line in lines))
-        tmp.replace(target)
+        write_text_atomic(output / f"res_{path.stem}.txt", "".join(line + "\n" for line in lines))
         n_boxes += len(lines)
         log.info("%d/%d %s %dx%d: %d boxes, %.2f s", i, len(files), path.name, image.shape[1], image.shape[0],
                  len(lines), time.perf_counter() - t)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import os
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,6 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from textsr.atomic import atomic_path, write_text_atomic
 from textsr.imageio import list_images, read_image
 
 log = logging.getLogger(__name__)
@@ -201,10 +201,8 @@ def compute_teacher_maps(
             x = torch.from_numpy(img).permute(2, 0, 1).unsqueeze(0).float().to(dev)
             maps = teacher_maps_from_images(craft, x, layers, p)
             arrays = {l: m[0, 0].cpu().numpy().astype(np.float32) for l, m in maps.items()}
-            tmp = out_dir / f"{path.stem}.npz.tmp"
-            with open(tmp, "wb") as fh:
+            with atomic_path(out_dir / f"{path.stem}.npz") as tmp, open(tmp, "wb") as fh:
                 np.savez(fh, **arrays)
-            os.replace(tmp, out_dir / f"{path.stem}.npz")
             images[path.stem] = {"hr_size": [int(img.shape[0]), int(img.shape[1])],
                                  "maps": {l: list(a.shape) for l, a in arrays.items()}}
             log.info("teacher %d/%d %s %dx%d (%.1f s)", i + 1, len(paths), path.name, img.shape[1], img.shape[0],
@@ -213,7 +211,5 @@ def compute_teacher_maps(
         torch.set_num_threads(old_threads)
     manifest = {"layers": layers, "p": p, "strides": {l: CRAFT_STRIDES[l] for l in layers},
                 "weights": Path(weights).name, "images": images}
-    tmp = out_dir / (MANIFEST + ".tmp")
-    tmp.write_text(json.dumps(manifest, indent=1))
-    os.replace(tmp, out_dir / MANIFEST)
+    write_text_atomic(out_dir / MANIFEST, json.dumps(manifest, indent=1))
     return stems

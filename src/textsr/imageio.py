@@ -7,6 +7,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from textsr.atomic import atomic_path
+
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".gif")
 
 
@@ -41,10 +43,8 @@ def write_png(path: str | Path, image: np.ndarray) -> None:
     path = Path(path)
     if image.dtype != np.uint8:
         raise TypeError(f"{path}: expected uint8 image, got {image.dtype}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    Image.fromarray(image).save(tmp, format="PNG")
-    tmp.replace(path)
+    with atomic_path(path) as tmp:
+        Image.fromarray(image).save(tmp, format="PNG")
 
 
 def list_images(folder: str | Path) -> list[Path]:

@@ -15,7 +15,6 @@ import hashlib
 import json
 import logging
 import math
-import os
 import random
 import time
 from collections.abc import Callable, Mapping
@@ -25,12 +24,13 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from textsr.atomic import atomic_path, write_text_atomic
 from textsr.data.patches import PatchSampler, load_pair, pair_paths
 from textsr.degrade import bicubic_upscale
-from textsr.distill import MANIFEST, ad_loss, default_teacher_layer, sd_loss, teacher_maps_from_images
-from textsr.models.rcan import DIV2K_RGB_MEAN, RCAN
 from textsr.device import resolve_device
+from textsr.distill import MANIFEST, ad_loss, default_teacher_layer, sd_loss, teacher_maps_from_images
 from textsr.evaluation.image_metrics import psnr_y
+from textsr.models.rcan import DIV2K_RGB_MEAN, RCAN
 from textsr.superres import build_model, superres_tensor
 
 log = logging.getLogger(__name__)
@@ -170,10 +170,8 @@ def _set_rng_state(state: Mapping) -> None:
 
 
 def _atomic_save(obj, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        torch.save(obj, tmp)
 
 
 def _fmt(v) -> str:
@@ -183,13 +181,8 @@ def _fmt(v) -> str:
 
 
 def _write_curve(path: Path, rows: list[dict]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w") as fh:
-        fh.write("\t".join(CURVE_COLUMNS) + "\n")
-        for r in rows:
-            fh.write("\t".join(_fmt(r.get(c)) for c in CURVE_COLUMNS) + "\n")
-    os.replace(tmp, path)
+    lines = ["\t".join(CURVE_COLUMNS)] + ["\t".join(_fmt(r.get(c)) for c in CURVE_COLUMNS) for r in rows]
+    write_text_atomic(path, "".join(line + "\n" for line in lines))
 
 
 @contextlib.contextmanager

@@ -27,6 +27,7 @@ import lmdb
 import numpy as np
 from PIL import Image
 
+from textsr.atomic import write_bytes_atomic
 from textsr.imageio import write_png
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -88,10 +89,7 @@ def _write_image(data: bytes, out: Path, what: str) -> None:
     except Exception as exc:  # PIL raises many types on corrupt data
         raise TextZoomError(f"{what}: cannot decode image ({type(exc).__name__}: {exc})") from None
     if rgb is None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_name(out.name + ".tmp")
-        tmp.write_bytes(data)
-        tmp.replace(out)
+        write_bytes_atomic(out, data)
     else:
         write_png(out, rgb)
 

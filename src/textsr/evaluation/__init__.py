@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+from textsr.atomic import write_text_atomic
 from textsr.data.gt import ctw1500 as _ctw
 from textsr.data.gt import icdar as _icdar
 from textsr.data.gt import msra_td500 as _td500
@@ -209,9 +210,5 @@ def evaluate_to_json(
 ) -> dict:
     """`evaluate` and write the result to `out_json` (`dumps`: sorted keys, indented, atomic); returns the result."""
     result = evaluate(protocol, gt_dir, det_dir, **options)
-    out = Path(out_json)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_text(dumps(result) + "\n", encoding="utf-8")
-    tmp.replace(out)
+    write_text_atomic(out_json, dumps(result) + "\n")
     return result

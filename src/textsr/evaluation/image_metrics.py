@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 from scipy import ndimage
 
+from textsr.atomic import write_text_atomic
 from textsr.imageio import IMAGE_SUFFIXES, read_image
 
 
@@ -146,9 +147,5 @@ def sr_metrics_to_json(
     import json
 
     result = sr_metrics_folder(sr_dir, hr_dir, scale, shave=shave)
-    out = Path(out_json)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_text(json.dumps(result, sort_keys=True, indent=1) + "\n", encoding="utf-8")
-    tmp.replace(out)
+    write_text_atomic(out_json, json.dumps(result, sort_keys=True, indent=1) + "\n")
     return result

@@ -18,6 +18,8 @@ from pathlib import Path
 import matplotlib
 from matplotlib.figure import Figure
 
+from textsr.atomic import atomic_path
+
 COLUMN_WIDTH = 3.5  # in: one column of a two-column paper
 PNG_DPI = 300
 FONT_PT = 8
@@ -95,11 +97,8 @@ def _save(fig: Figure, out_pdf: str | os.PathLike, out_png: str | os.PathLike) -
         (Path(out_pdf), "pdf", {"Creator": None, "Producer": None, "CreationDate": None, "ModDate": None}),
         (Path(out_png), "png", {"Software": None}),
     ):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        with paper_style():
+        with atomic_path(path) as tmp, paper_style():
             fig.savefig(tmp, format=fmt, dpi=PNG_DPI, metadata=metadata)
-        tmp.replace(path)
 
 
 def method_name(method: str) -> str:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
+from textsr.atomic import write_text_atomic
 from textsr.report.figures import condition_labels, read_csv, unique
 
 DETECTION_METRICS = [("precision", "P"), ("recall", "R"), ("hmean", "H")]
@@ -145,20 +145,12 @@ def latex_tables(detection_rows: Sequence[dict], sr_rows: Sequence[dict]) -> str
     return "\n".join(out) + "\n"
 
 
-def _write(path: str | os.PathLike, text: str) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
-
-
 def write_detection_markdown(detection_csv: str | os.PathLike, out_md: str | os.PathLike) -> None:
     """results/detection_table.csv -> results/detection_table.md (`detection_markdown`)."""
-    _write(out_md, detection_markdown(read_csv(detection_csv)))
+    write_text_atomic(out_md, detection_markdown(read_csv(detection_csv)))
 
 
 def write_latex_tables(detection_csv: str | os.PathLike, sr_csv: str | os.PathLike,
                        out_tex: str | os.PathLike) -> None:
     """results/detection_table.csv + results/sr_table.csv -> results/tables.tex (`latex_tables`)."""
-    _write(out_tex, latex_tables(read_csv(detection_csv), read_csv(sr_csv)))
+    write_text_atomic(out_tex, latex_tables(read_csv(detection_csv), read_csv(sr_csv)))

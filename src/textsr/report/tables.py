@@ -6,6 +6,8 @@ import csv
 import json
 from pathlib import Path
 
+from textsr.atomic import atomic_path
+
 DETECTION_COLUMNS = ["dataset", "protocol", "scale", "condition", "method", "trainset",
                      "precision", "recall", "hmean", "n_images", "n_gt", "n_det"]
 SR_COLUMNS = ["dataset", "scale", "condition", "psnr_y", "ssim_y", "n_images"]
@@ -28,14 +30,10 @@ def _load(path: str | Path) -> dict:
 
 
 def _write_csv(out_csv: str | Path, columns: list[str], rows: list[dict]) -> None:
-    out_csv = Path(out_csv)
-    out_csv.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_csv.with_name(out_csv.name + ".tmp")
-    with open(tmp, "w", newline="", encoding="utf-8") as fh:
+    with atomic_path(out_csv) as tmp, open(tmp, "w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=columns, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
-    tmp.replace(out_csv)
 
 
 def detection_rows(eval_jsons: list[str | Path], keys: list[dict]) -> list[dict]:
