@@ -23,13 +23,6 @@ from textsr.data.gt.base import AnnotationError
 from textsr.evaluation.common import Sample, dataset_result, image_record, polygon3_areas, ratio
 
 
-def is_clockwise(points: np.ndarray) -> bool:
-    """RRC orientation test in image coordinates (y down): sum over edges (x2 - x1)(y2 + y1) <= 0."""
-    p = np.asarray(points, dtype=np.float64)
-    q = np.roll(p, -1, axis=0)
-    return float(np.sum((q[:, 0] - p[:, 0]) * (q[:, 1] + p[:, 1]))) <= 0
-
-
 def quad_angle(points: np.ndarray) -> float:
     """Text direction of a quad whose points start at the top-left and go clockwise: the angle (radians, clockwise
     positive on screen) of the mean of its top edge p0->p1 and bottom edge p3->p2."""

@@ -71,13 +71,6 @@ def dontcare_removed(inter: np.ndarray, area_d: np.ndarray, dc_rows: Sequence[in
     return (inter[list(dc_rows)] / (area_d[None, :] + 1.0) > threshold).any(axis=0)
 
 
-def filter_dontcare(gt_polys, gt_dontcare, det_polys, threshold: float = 0.5) -> np.ndarray:
-    """(D,) bool: removed by the do-not-care filter, I / (A_det + 1) > threshold with a ``#`` GT of > 1 point."""
-    inter, _, _, area_d = pairwise_geometry(gt_polys, det_polys)
-    rows = [i for i, flag in enumerate(gt_dontcare) if flag and len(gt_polys[i]) > 1]
-    return dontcare_removed(inter, area_d, rows, threshold)
-
-
 def _round2(values: np.ndarray) -> np.ndarray:
     return np.round(values, 2)
 
@@ -170,12 +163,6 @@ def pascal_match_iou(iou: np.ndarray, *, iou_threshold: float = 0.5):
         else:
             fp += 1
     return matches, tp, fp
-
-
-def pascal_match(gt_polys, det_polys, *, iou_threshold: float = 0.5):
-    """Total-Text Pascal VOC on one image's polygons; IoU = I / (U + 1) of buffer(0) polygons."""
-    inter, uni, _, _ = pairwise_geometry(gt_polys, det_polys, union=True)
-    return pascal_match_iou(inter / (uni + 1.0), iou_threshold=iou_threshold)
 
 
 def score(

@@ -101,10 +101,3 @@ def strip_quotes(text: str) -> str:
     if m is None:
         return text
     return m.group(1).replace("\\\\", "\\").replace('\\"', '"')
-
-
-def points_array(values, path: str | Path, line: int) -> np.ndarray:
-    """Flat x1,y1,x2,y2,... -> (N, 2) float64."""
-    if len(values) % 2:
-        raise AnnotationError(path, line, f"odd number of coordinates ({len(values)}): expected x,y pairs")
-    return np.asarray(values, dtype=np.float64).reshape(-1, 2)

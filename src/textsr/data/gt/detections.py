@@ -48,10 +48,6 @@ def det_stem(name: str) -> str | None:
     return m.group(1) if m else None
 
 
-def det_name(stem: str) -> str:
-    return f"res_{stem}.txt"
-
-
 def _box_corners(xmin: float, ymin: float, xmax: float, ymax: float) -> np.ndarray:
     return np.asarray([[xmin, ymin], [xmax, ymin], [xmax, ymax], [xmin, ymax]], dtype=np.float64)
 
