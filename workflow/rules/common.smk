@@ -5,8 +5,8 @@ import re
 from snakemake.utils import validate
 
 from textsr.data import catalog as CATALOG
-from textsr.distill import default_teacher_layer, parse_teacher_cache_key, teacher_cache_key
-from textsr.train import DISTILL_DEFAULTS
+from textsr.distill import parse_teacher_cache_key, teacher_cache_key
+from textsr.train import resolve_configs
 
 from textsr.provenance import code_version
 
@@ -65,11 +65,18 @@ for _name, _spec in TESTSETS.items():
 for _name, _spec in TRAINSETS.items():
     if _spec.get("lr") == "official" and _spec["source"] != "catalog":
         raise ValueError(f"config: training set '{_name}': 'lr: official' needs a catalogue data set with LR")
+
+
+def method_arch(method):
+    """The model family of a configured method (`arch`, default: the method's own name)."""
+    return METHODS[method].get("arch", method)
+
+
 for _name, _spec in METHODS.items():
-    if _spec.get("arch", _name) != "rcan_dat" and ("distill" in _spec or "teacher_cache" in _spec):
-        raise ValueError(f"config: method '{_name}' is not rcan_dat: neither 'distill' nor 'teacher_cache' applies")
-    if _spec.get("arch", _name) not in ("rcan", "rcan_dat"):
+    if method_arch(_name) not in ("rcan", "rcan_dat"):
         raise ValueError(f"config: method '{_name}': set 'arch' to rcan or rcan_dat")
+    if method_arch(_name) != "rcan_dat" and ("distill" in _spec or "teacher_cache" in _spec):
+        raise ValueError(f"config: method '{_name}' is not rcan_dat: neither 'distill' nor 'teacher_cache' applies")
 
 
 def _alternation(names):
@@ -170,11 +177,6 @@ def hr_for_split(wildcards):
     return hr_dir(wildcards.dataset, _role(wildcards.dataset, wildcards.split))
 
 
-def method_arch(method):
-    """The model family of a configured method (`arch`, default: the method's own name)."""
-    return METHODS[method].get("arch", method)
-
-
 def official_lr(trainset):
     """Does the training set bring its own LR images (`lr: official`: DIV2K's, TextZoom's real ones)?"""
     return TRAINSETS[trainset].get("lr", "degrade") == "official"
@@ -213,17 +215,13 @@ def detection_jobs():
     return jobs
 
 
-def teacher_layers(method, scale):
-    """CRAFT layers distilled into `method` at `scale` (config, else the layer whose stride equals the scale)."""
-    layers = METHODS[method].get("distill", {}).get("teacher_layers")
-    return list(layers) if layers else [default_teacher_layer(int(scale))]
-
-
 def teacher_dir(method, trainset, scale):
     """The teacher-map cache a method trains from: per training set, CRAFT layers and p (not per scale: the maps
-    do not depend on it), e.g. results/teacher/div2k/relu3_2-p2.0."""
-    p = METHODS[method].get("distill", {}).get("p", DISTILL_DEFAULTS["p"])
-    return f"results/teacher/{trainset}/{teacher_cache_key(teacher_layers(method, scale), p)}"
+    do not depend on it), e.g. results/teacher/div2k/relu3_2-p2.0. Layers and p as training resolves them
+    (textsr.train.resolve_configs: config, else the layer whose stride equals the scale)."""
+    spec = METHODS[method]
+    distill = resolve_configs("rcan_dat", int(scale), spec.get("model"), None, spec.get("distill"))[2]
+    return f"results/teacher/{trainset}/{teacher_cache_key(distill['teacher_layers'], distill['p'])}"
 
 
 def teacher_params_for(wildcards):
@@ -256,10 +254,8 @@ def train_params_for(wildcards):
     m, t, s = wildcards.method, wildcards.trainset, wildcards.scale
     spec = METHODS[m]
     distill = dict(spec.get("distill", {})) if method_arch(m) == "rcan_dat" else None
-    if distill is not None:
-        distill["teacher_layers"] = teacher_layers(m, s)
-        if not spec.get("teacher_cache", True):
-            distill["craft_weights"] = CRAFT_WEIGHTS
+    if distill is not None and not spec.get("teacher_cache", True):
+        distill["craft_weights"] = CRAFT_WEIGHTS
     return {
         "hr_dir": hr_dir(t, "train"),
         "lr_dir": train_lr_dir(t, s),
