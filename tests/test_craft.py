@@ -117,3 +117,60 @@ def test_features_are_deterministic(craft):
         a = craft.features(x)["y"]
         b = craft(x)[0]
     np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+# ---------------------------------------------------------------------------------------- inference folding
+
+
+def test_folded_conv_is_conv_then_batchnorm_then_relu():
+    from textsr.models.craft import FoldedConv2d
+
+    conv = torch.nn.Conv2d(1, 1, kernel_size=1)
+    bn = torch.nn.BatchNorm2d(1).eval()
+    with torch.no_grad():
+        conv.weight.fill_(2.0), conv.bias.fill_(1.0)
+        bn.weight.fill_(3.0), bn.bias.fill_(0.5), bn.running_mean.fill_(1.0), bn.running_var.fill_(4.0 - bn.eps)
+    x = torch.tensor([-2.0, -0.25, 0.0, 1.0]).view(1, 1, 2, 2)
+    # BN(conv(x)) = 3 * ((2x + 1) - 1) / sqrt(4) + 0.5 = 3x + 0.5: -5.5, -0.25, 0.5, 3.5; ReLU -> 0, 0, 0.5, 3.5
+    with torch.no_grad():
+        np.testing.assert_allclose(FoldedConv2d(conv, bn).eval()(x).flatten(), [-5.5, -0.25, 0.5, 3.5], atol=1e-6)
+        np.testing.assert_allclose(FoldedConv2d(conv, bn, relu=True)(x).flatten(), [0, 0, 0.5, 3.5], atol=1e-6)
+        np.testing.assert_allclose(FoldedConv2d(conv)(x).flatten(), [-3, 0.5, 1, 3], atol=1e-6)  # 2x + 1
+
+
+def test_folded_fp32_model_matches_the_reference_and_keeps_the_relu_quirk(craft):
+    from textsr.models.craft import fold_for_inference
+
+    folded = fold_for_inference(craft, "fp32")
+    assert not any(isinstance(m, (torch.nn.BatchNorm2d, torch.nn.Conv2d)) for m in folded.modules())
+    assert craft.basenet.slice2[0].__class__ is torch.nn.ReLU  # the original is left as it was
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(1, 3, 96, 128, generator=g) * 1.5
+    with torch.no_grad():
+        ref = craft.features(x)
+        got = folded.features(x.contiguous(memory_format=torch.channels_last))
+    assert ref.keys() == got.keys()
+    for name in ref:
+        scale = float(ref[name].abs().max())
+        assert float((got[name] - ref[name]).abs().max()) <= 1e-5 * max(scale, 1.0), name
+    for name in ("relu2_2", "relu3_2", "relu4_3"):
+        assert got[name].min() >= 0, name
+    assert got["relu5_3"].min() < 0 and got["fc7"].min() < 0  # not ReLU'd, as official
+
+
+def test_bf16_inference_is_close_to_fp32_and_precision_is_checked(craft):
+    from textsr.models.craft import craft_forward, fold_for_inference
+
+    x = torch.randn(1, 3, 64, 96, generator=torch.Generator().manual_seed(1))
+    y32, _ = craft_forward(craft, x)
+    folded = fold_for_inference(craft, "bf16")
+    assert {p.dtype for p in folded.parameters()} == {torch.bfloat16}
+    for model in (folded, craft):  # folded bf16 weights, or the plain model under autocast
+        y16, _ = craft_forward(model, x, "bf16")
+        assert y16.dtype == torch.float32 and y16.shape == y32.shape
+        assert float((y16 - y32).abs().max()) < 0.05  # bf16 keeps ~3 significant digits; score maps are O(1)
+        assert float((y16 - y32).abs().max()) > 0  # and it is not the fp32 path
+    with pytest.raises(ValueError, match="fp32"):
+        craft_forward(folded, x, "fp32")
+    with pytest.raises(ValueError, match="precision"):
+        craft_forward(craft, x, "fp16")

@@ -1,4 +1,4 @@
-"""RCAN / RCAN_dat modules: official key layout, strict loading, channel / spatial attention behaviour."""
+"""RCAN and its attention gates: official key layout, strict loading, channel / spatial attention behaviour."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import torch
 
 from textsr.models.attention import SpatialAttention
 from textsr.models.rcan import RCAN, ChannelAttention, MeanShift
-from textsr.models.rcan_dat import RCANDAT, load_rcan_into
+from textsr.models.registry import build_arch, recognise
 
 
 def official_state_dict(scale: int, groups: int = 10, blocks: int = 20, feats: int = 64, red: int = 16) -> dict:
@@ -82,28 +82,50 @@ def test_spatial_attention_pools_max_then_mean():
     assert torch.allclose(y, x * a)
 
 
-def test_rcan_checkpoint_loads_into_rcandat_except_sa_keys():
+def test_gates_add_only_sa_keys_so_an_rcan_checkpoint_loads_except_them():
     rcan = RCAN(scale=2, n_resgroups=2, n_resblocks=2, n_feats=16, reduction=4)
-    dat = RCANDAT(scale=2, n_resgroups=2, n_resblocks=2, n_feats=16, reduction=4, sa_groups=[0, 1])
-    missing = load_rcan_into(dat, rcan.state_dict())
-    assert sorted(missing) == ["sa.group0.conv.bias", "sa.group0.conv.weight",
-                               "sa.group1.conv.bias", "sa.group1.conv.weight"]
-    assert not any(k.startswith("sa.") for k in rcan.state_dict())
+    dat = RCAN(scale=2, n_resgroups=2, n_resblocks=2, n_feats=16, reduction=4)
+    dat.attach_attention(["group1", "group0"])
+    result = dat.load_state_dict(rcan.state_dict(), strict=False)
+    assert sorted(result.missing_keys) == ["sa.group0.conv.bias", "sa.group0.conv.weight",
+                                           "sa.group1.conv.bias", "sa.group1.conv.weight"]
+    assert not result.unexpected_keys and not any(k.startswith("sa.") for k in rcan.state_dict())
     x = torch.rand(2, 3, 5, 7) * 255
-    sr, maps = dat(x)
-    assert sr.shape == (2, 3, 10, 14) and set(maps) == {"group0", "group1"} and maps["group1"].shape == (2, 1, 5, 7)
+    sr, taps = dat.forward_taps(x, ["group0"])
+    assert sr.shape == (2, 3, 10, 14) and set(taps.maps) == {"group0", "group1"}
+    assert taps.maps["group1"].shape == (2, 1, 5, 7) and taps.features["group0"].shape == (2, 16, 5, 7)
 
 
-def test_rcandat_without_sa_equals_rcan():
+def test_forward_with_taps_equals_the_plain_forward_and_gated_places_change_it():
     torch.manual_seed(0)
     rcan = RCAN(scale=4, n_resgroups=2, n_resblocks=2, n_feats=16, reduction=4)
-    dat = RCANDAT(scale=4, n_resgroups=2, n_resblocks=2, n_feats=16, reduction=4, sa_groups=[])
-    dat.load_state_dict(rcan.state_dict(), strict=True)
     x = torch.rand(1, 3, 6, 6) * 255
-    sr, maps = dat(x)
-    assert maps == {} and torch.allclose(sr, rcan(x))
+    with torch.no_grad():
+        plain = rcan(x)
+        tapped, taps = rcan.forward_taps(x, ["head", "group0", "group1", "body", "skip"])
+        assert taps.maps == {} and torch.equal(tapped, plain)
+        # the skip place is the body output plus the head output (RCAN's long skip), FAKD's last tap
+        assert torch.allclose(taps.features["skip"], taps.features["body"] + taps.features["head"])
+        rcan.attach_attention(["group0"])
+        assert not torch.equal(rcan(x), plain)
 
 
-def test_rcandat_rejects_group_out_of_range():
-    with pytest.raises(ValueError, match="sa_groups"):
-        RCANDAT(scale=2, n_resgroups=2, n_resblocks=1, n_feats=16, reduction=4, sa_groups=[2])
+def test_gates_at_unknown_places_are_refused_and_default_places_are_middle_and_last():
+    with pytest.raises(ValueError, match="group2"):
+        RCAN(scale=2, n_resgroups=2, n_resblocks=1, n_feats=16, reduction=4).attach_attention(["group2"])
+    assert RCAN(scale=4).default_attention_places() == ["group4", "group9"]  # the paper config's gates
+    assert RCAN(scale=4, n_resgroups=2, n_resblocks=1, n_feats=16).default_attention_places() == ["group0", "group1"]
+
+
+def test_fakd_student_rcan_10x6_has_the_published_parameter_count():
+    model = build_arch("rcan", scale=4, n_resgroups=10, n_resblocks=6, n_feats=64, reduction=16)
+    assert sum(p.numel() for p in model.parameters()) == 5_171_339  # methods.md 4.2 (FAKD's RCAN student)
+
+
+def test_registry_recognises_rcan_with_its_gates():
+    model = build_arch("rcan", scale=3, n_resgroups=3, n_resblocks=1, n_feats=8, reduction=2,
+                       attention={"places": ["group2", "group0"], "kernel_size": 5})
+    name, kwargs, attention = recognise(model.state_dict())
+    assert name == "rcan" and kwargs == {"scale": 3, "n_resgroups": 3, "n_resblocks": 1, "n_feats": 8,
+                                         "reduction": 2, "kernel_size": 3}
+    assert attention == {"places": ["group0", "group2"], "kernel_size": 5}

@@ -7,9 +7,16 @@ The official backbone keeps its skip features by reference while the next VGG sl
 the stored relu2_2 / relu3_2 / relu4_3 tensors therefore end up ReLU'd, while relu5_3 (followed by a max-pool)
 and fc7 stay pre-ReLU. This module applies those ReLUs explicitly, which gives the same numbers without relying on
 tensor aliasing (see `VGG16BN.forward`).
+
+Inference speed (`fold_for_inference`, `craft_forward`): a copy of a loaded model with each eval-mode BatchNorm
+folded into its convolution and each following ReLU fused into it (one oneDNN call per conv on CPU), weights in
+channels-last memory, in float32 or bfloat16. In float32 its score maps differ from the plain model's by ~1e-6
+(the official fixtures' boxes are unchanged, tests/test_detect.py); the plain `CRAFT` stays the reference.
 """
 
 from __future__ import annotations
+
+import copy
 
 import torch
 import torch.nn as nn
@@ -161,3 +168,149 @@ class CRAFT(nn.Module):
     def forward(self, x: Tensor) -> tuple[Tensor, Tensor]:
         out = self.features(x)
         return out["y"], out["upconv4"]
+
+
+# ------------------------------------------------------------------------------------------- fast inference
+
+#: inference precisions: "fp32" (the reference numerics) and "bf16" (bfloat16 weights and activations, opt-in)
+PRECISIONS = ("fp32", "bf16")
+_DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16}
+
+
+def _onednn_pointwise(dtype: torch.dtype) -> bool:
+    """Is oneDNN's fused conv + bias + pointwise op usable on this CPU for `dtype`?"""
+    if not torch.backends.mkldnn.is_available() or not hasattr(torch.ops.mkldnn, "_convolution_pointwise"):
+        return False
+    return dtype == torch.float32 or (dtype == torch.bfloat16 and torch.ops.mkldnn._is_mkldnn_bf16_supported())
+
+
+class FoldedConv2d(nn.Module):
+    """Inference-only Conv2d with a following eval-mode BatchNorm2d folded in and an optional ReLU fused.
+
+    weight' = weight * g, bias' = (bias - running_mean) * g + bn.bias with g = bn.weight / sqrt(running_var + eps),
+    computed in float64 and stored in `dtype`, the weight in channels-last memory. On CPU the conv, bias and ReLU run
+    as one oneDNN call (`torch.ops.mkldnn._convolution_pointwise`, the op PyTorch's CPU compiler fuses into);
+    elsewhere (GPU, no oneDNN) as `F.conv2d` then ReLU. Input and output (B, C, H, W) in `dtype`.
+    """
+
+    def __init__(self, conv: nn.Conv2d, bn: nn.BatchNorm2d | None = None, relu: bool = False,
+                 dtype: torch.dtype = torch.float32) -> None:
+        super().__init__()
+        if not isinstance(conv.padding, tuple):
+            raise TypeError(f"FoldedConv2d needs numeric padding, got {conv.padding!r}")
+        w = conv.weight.detach().double()
+        b = conv.bias.detach().double() if conv.bias is not None else w.new_zeros(w.shape[0])
+        if bn is not None:
+            g = bn.weight.detach().double() / torch.sqrt(bn.running_var.detach().double() + bn.eps)
+            w = w * g[:, None, None, None]
+            b = (b - bn.running_mean.detach().double()) * g + bn.bias.detach().double()
+        self.weight = nn.Parameter(w.to(dtype).contiguous(memory_format=torch.channels_last), requires_grad=False)
+        self.bias = nn.Parameter(b.to(dtype), requires_grad=False)
+        self.stride, self.padding = list(conv.stride), list(conv.padding)
+        self.dilation, self.groups, self.relu = list(conv.dilation), conv.groups, relu
+        self._fused = _onednn_pointwise(dtype)
+
+    def forward(self, x: Tensor) -> Tensor:
+        if self._fused and x.device.type == "cpu":
+            return torch.ops.mkldnn._convolution_pointwise(
+                x, self.weight, self.bias, self.padding, self.stride, self.dilation, self.groups,
+                "relu" if self.relu else "none", [], "")
+        y = F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+        return F.relu(y) if self.relu else y
+
+
+def _fold_sequential(seq: nn.Sequential, dtype: torch.dtype, relu_after: bool = False) -> None:
+    """In place: each Conv2d [-> BatchNorm2d] [-> ReLU] run of `seq` becomes one FoldedConv2d (BN, ReLU -> Identity).
+
+    relu_after: the caller always applies a ReLU to the output of `seq` (CRAFT's next backbone slice starts with one),
+    so a trailing conv [+ BN] gets it fused as well.
+    """
+    names = list(seq._modules)
+    i = 0
+    while i < len(names):
+        conv = seq._modules[names[i]]
+        if not isinstance(conv, nn.Conv2d):
+            i += 1
+            continue
+        j, bn = i + 1, None
+        if j < len(names) and isinstance(seq._modules[names[j]], nn.BatchNorm2d):
+            bn = seq._modules[names[j]]
+            seq._modules[names[j]] = nn.Identity()
+            j += 1
+        relu = j < len(names) and isinstance(seq._modules[names[j]], nn.ReLU)
+        if relu:
+            seq._modules[names[j]] = nn.Identity()
+            j += 1
+        seq._modules[names[i]] = FoldedConv2d(conv, bn, relu or (j == len(names) and relu_after), dtype)
+        i = j
+
+
+def fold_for_inference(model: nn.Module, precision: str = "fp32") -> nn.Module:
+    """An inference copy of `model` (CRAFT or RefineNet) with BatchNorm folded and ReLU fused, channels-last weights.
+
+    Same class, same `forward` / `features` outputs and shapes; its parameters are in the precision's dtype
+    (float32 or bfloat16) and its state_dict keys are not the official ones (save the original, never this copy).
+    For CRAFT the leading in-place ReLU of backbone slices 2-4 is fused into the last conv of the slice before (the
+    skip features relu2_2 / relu3_2 / relu4_3 are ReLU'd either way; relu5_3 and fc7 stay pre-ReLU).
+    """
+    if precision not in PRECISIONS:
+        raise ValueError(f"unknown precision {precision!r}; choose from {PRECISIONS}")
+    dtype = _DTYPES[precision]
+    folded = copy.deepcopy(model).eval()
+    if isinstance(folded, CRAFT):
+        b = folded.basenet
+        for cur, nxt in ((b.slice1, b.slice2), (b.slice2, b.slice3), (b.slice3, b.slice4)):
+            first = next(iter(nxt._modules))
+            if not isinstance(nxt._modules[first], nn.ReLU):
+                raise TypeError(f"CRAFT backbone slice does not start with a ReLU: {nxt._modules[first]}")
+            _fold_sequential(cur, dtype, relu_after=True)
+            nxt._modules[first] = nn.Identity()
+    for seq in [m for m in folded.modules() if isinstance(m, nn.Sequential)]:
+        _fold_sequential(seq, dtype)
+    left = sorted({type(m).__name__ for m in folded.modules() if isinstance(m, (nn.Conv2d, nn.BatchNorm2d))})
+    if left:
+        raise ValueError(f"fold_for_inference: {type(model).__name__} has layers outside conv-BN-ReLU runs: {left}")
+    return folded
+
+
+def _model_dtype_device(model: nn.Module) -> tuple[torch.dtype, torch.device]:
+    for t in (*model.parameters(), *model.buffers()):
+        if t.is_floating_point():
+            return t.dtype, t.device
+    return torch.float32, torch.device("cpu")
+
+
+def inference_call(model: nn.Module, *inputs: Tensor | None, precision: str = "fp32"):
+    """`model(*inputs)` under `torch.inference_mode` on the model's device, in `precision`.
+
+    fp32: float32 throughout. bf16: a model folded to bfloat16 (`fold_for_inference(m, "bf16")`) gets bfloat16
+    inputs; any other model runs under `torch.autocast(bfloat16)` on its device. Every floating-point output
+    tensor (a tensor or a tuple of them, None kept) comes back as float32.
+    """
+    if precision not in PRECISIONS:
+        raise ValueError(f"unknown precision {precision!r}; choose from {PRECISIONS}")
+    dtype, device = _model_dtype_device(model)
+    if precision == "fp32" and dtype != torch.float32:
+        raise ValueError(f"precision fp32 asked of a model whose weights are {dtype}")
+
+    def out(t):
+        if isinstance(t, tuple):
+            return tuple(out(v) for v in t)
+        return t.float() if isinstance(t, Tensor) and t.is_floating_point() else t
+
+    args = [None if t is None else t.to(device=device, dtype=dtype) for t in inputs]
+    with torch.inference_mode():
+        if precision == "bf16" and dtype != torch.bfloat16:
+            with torch.autocast(device.type, dtype=torch.bfloat16):
+                return out(model(*args))
+        return out(model(*args))
+
+
+def craft_forward(model: nn.Module, x: Tensor, precision: str = "fp32") -> tuple[Tensor, Tensor | None]:
+    """One CRAFT forward pass for inference (`inference_call`), the input in channels-last memory.
+
+    x: (B, 3, H, W) float32 normalised RGB, H and W multiples of 32 (the official test.py's permuted HWC array is
+    already channels-last: no copy). Returns y (B, H/2, W/2, 2) float32 NHWC (region, affinity) and feature
+    (B, 32, H/2, W/2) float32 (upconv4), as `CRAFT.forward`.
+    """
+    return inference_call(model, x.contiguous(memory_format=torch.channels_last), precision=precision)

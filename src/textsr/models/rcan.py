@@ -9,9 +9,13 @@ Keys (G = n_resgroups, R = n_resblocks): `sub_mean.*`, `add_mean.*`, `head.0.*`,
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Mapping
 
 import torch
 from torch import Tensor, nn
+
+from textsr.models.base import SRNetwork
 
 #: DIV2K RGB mean used by RCAN/EDSR (fractions of rgb_range).
 DIV2K_RGB_MEAN = (0.4488, 0.4371, 0.4040)
@@ -100,11 +104,14 @@ class Upsampler(nn.Sequential):
         super().__init__(*layers)
 
 
-class RCAN(nn.Module):
+class RCAN(SRNetwork):
     """Residual channel attention network.
 
     x: (B, 3, h, w) RGB in 0..rgb_range -> (B, 3, h*scale, w*scale), same range (not clamped).
-    Paper size: n_resgroups=10, n_resblocks=20, n_feats=64, reduction=16.
+    Paper size: n_resgroups=10, n_resblocks=20, n_feats=64, reduction=16 (15,592,379 parameters at x4); FAKD's
+    student is 10 x 6 (5,171,339). Places: "head" (after the head conv), "group0" .. "group{G-1}" (after each
+    residual group), "body" (after the body's tail conv, before the long skip), "skip" (after the long skip: FAKD's
+    last tapped feature).
     """
 
     def __init__(
@@ -127,7 +134,8 @@ class RCAN(nn.Module):
         self.n_resblocks = int(n_resblocks)
         self.n_feats = int(n_feats)
         self.reduction = int(reduction)
-        self.rgb_range = float(rgb_range)
+        self.kernel_size = int(kernel_size)
+        self.rgb_range = self.input_range = float(rgb_range)
         # registration order as in the RCAN repo (sub_mean first); names are what matter for loading
         self.sub_mean = MeanShift(rgb_range, rgb_mean, sign=-1)
         self.head = nn.Sequential(default_conv(3, n_feats, kernel_size))
@@ -139,7 +147,58 @@ class RCAN(nn.Module):
         self.tail = nn.Sequential(Upsampler(scale, n_feats), default_conv(n_feats, 3, kernel_size))
         self.add_mean = MeanShift(rgb_range, rgb_mean, sign=1)
 
+    def places(self) -> tuple[str, ...]:
+        return ("head", *(f"group{g}" for g in range(self.n_resgroups)), "body", "skip")
+
+    def block_places(self) -> tuple[str, ...]:
+        return tuple(f"group{g}" for g in range(self.n_resgroups))
+
     def forward(self, x: Tensor) -> Tensor:
-        x = self.head(self.sub_mean(x))
-        res = self.body(x) + x
+        x = self.place("head", self.head(self.sub_mean(x)))
+        res = x
+        for g in range(self.n_resgroups):
+            res = self.place(f"group{g}", self.body[g](res))
+        res = self.place("skip", self.place("body", self.body[self.n_resgroups](res)) + x)
         return self.add_mean(self.tail(res))
+
+    def config(self) -> dict:
+        return {"scale": self.scale, "n_resgroups": self.n_resgroups, "n_resblocks": self.n_resblocks,
+                "n_feats": self.n_feats, "reduction": self.reduction, "kernel_size": self.kernel_size,
+                "rgb_range": self.rgb_range}
+
+    @classmethod
+    def kwargs_from_state_dict(cls, sd: Mapping[str, Tensor]) -> dict | None:
+        """Sizes from the official keys: groups and blocks counted, features from `head.0`, reduction from the
+        channel attention's squeeze conv, scale = product of the upsampler's PixelShuffle factors (sqrt of each
+        `tail.0.{i}` conv's out_channels / n_feats). rgb_range is not in the weights: 255 (every released RCAN)."""
+        needed = ("head.0.weight", "body.0.body.0.body.0.weight", "body.0.body.0.body.3.conv_du.0.weight",
+                  "tail.0.0.weight", "sub_mean.weight")
+        if not all(k in sd for k in needed):
+            return None
+        head = sd["head.0.weight"]
+        n_feats, n_colors, kernel_size = int(head.shape[0]), int(head.shape[1]), int(head.shape[-1])
+        if n_colors != 3:
+            return None
+        scale, i = 1, 0
+        while f"tail.0.{i}.weight" in sd:
+            r2 = int(sd[f"tail.0.{i}.weight"].shape[0]) // n_feats
+            r = int(round(r2 ** 0.5))
+            if r * r != r2:
+                raise ValueError(f"tail.0.{i}.weight: {r2} x n_feats output channels is not a square "
+                                 f"pixel-shuffle factor")
+            scale *= r
+            i += 2
+        squeeze = int(sd["body.0.body.0.body.3.conv_du.0.weight"].shape[0])
+        return {
+            "scale": scale,
+            "n_resgroups": _count(sd, r"body\.(\d+)\.body\.0\.body\.0\.weight"),
+            "n_resblocks": _count(sd, r"body\.0\.body\.(\d+)\.body\.0\.weight"),
+            "n_feats": n_feats,
+            "reduction": n_feats // squeeze,
+            "kernel_size": kernel_size,
+        }
+
+
+def _count(sd: Mapping[str, Tensor], pattern: str) -> int:
+    rx = re.compile(pattern)
+    return len({m.group(1) for k in sd if (m := rx.fullmatch(k))})
