@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import math
-import sys
-import types
 
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 
+from conftest import PoolCraft
 from textsr.data.patches import PatchSampler
 from textsr.distill import (
     ad_loss,
@@ -24,12 +23,6 @@ from textsr.distill import (
 )
 from textsr.imageio import write_png
 
-
-class PoolCraft(torch.nn.Module):
-    """Stand-in for CRAFT: features = average pools of the normalised input at strides 2 and 4."""
-
-    def features(self, x):
-        return {"relu2_2": F.avg_pool2d(x, 2), "relu3_2": F.avg_pool2d(x, 4)}
 
 
 def _blocky(rng, h, w):
@@ -85,20 +78,14 @@ def test_default_teacher_layer_stride_equals_scale():
 
 def test_teacher_maps_pad_to_32_and_crop_back():
     x = torch.rand(1, 3, 50, 70) * 255
-    maps = teacher_maps_from_images(PoolCraft(), x, ["relu3_2", "relu2_2"])
+    maps, feats = teacher_maps_from_images(PoolCraft(), x, ["relu3_2", "relu2_2"], features=True)
     assert maps["relu3_2"].shape == (1, 1, 13, 18)  # ceil(50/4), ceil(70/4)
+    assert feats["relu3_2"].shape == (1, 3, 13, 18) and torch.equal(attention_map(feats["relu3_2"]), maps["relu3_2"])
     assert maps["relu2_2"].shape == (1, 1, 25, 35)
     # an interior cell depends only on its own 4x4 HR block
     expect = attention_map(F.avg_pool2d(craft_normalize(x[:, :, 8:12, 20:24]), 4))
     assert torch.allclose(maps["relu3_2"][:, :, 2:3, 5:6], expect)
 
-
-@pytest.fixture
-def pool_craft(monkeypatch):
-    """`textsr.weights.load_craft` replaced by the stand-in (so no weights file is needed)."""
-    fake = types.ModuleType("textsr.weights")
-    fake.load_craft = lambda weights, device="cpu": PoolCraft()
-    monkeypatch.setitem(sys.modules, "textsr.weights", fake)
 
 
 def test_compute_teacher_maps_writes_npz_and_manifest(tmp_path, pool_craft):
@@ -127,7 +114,7 @@ def test_patch_teacher_crop_is_in_register_with_hr_patch(tmp_path, pool_craft, s
                            teacher_dir=tmp_path / "t", teacher_layers=[layer])
     batch = sampler.sample(6)
     assert batch["lr"].shape == (6, 3, p, p) and batch["hr"].shape == (6, 3, p * scale, p * scale)
-    expect = teacher_maps_from_images(PoolCraft(), batch["hr"], [layer])[layer]
+    expect = teacher_maps_from_images(PoolCraft(), batch["hr"], [layer])[0][layer]
     expect = F.interpolate(expect, size=(p, p), mode="bilinear", align_corners=False, antialias=True)
     assert torch.allclose(batch["teacher"][layer], expect, rtol=1e-5, atol=1e-4)
     # LR patch is the area-downscaled HR patch (same crop, same flips)
@@ -164,13 +151,16 @@ def test_real_craft_teacher_map_of_a_word(tmp_path):
     craft = load_craft(_real_craft_weights())
     img = np.full((64, 96, 3), 255, np.uint8)
     img[24:40, 16:80] = 0  # a dark bar on white: CRAFT's features respond on it, not on the flat background
-    maps = teacher_maps_from_images(craft, torch.from_numpy(img).permute(2, 0, 1)[None].float(), ["relu3_2"])
+    maps, _ = teacher_maps_from_images(craft, torch.from_numpy(img).permute(2, 0, 1)[None].float(),
+                                       ["relu3_2", "region"])
     m = maps["relu3_2"][0, 0]
     assert m.shape == (16, 24) and torch.isfinite(m).all() and (m >= 0).all()
     # cells over the bar (HR rows 24..40, cols 16..80 -> map rows 6..10, cols 4..20) respond ~5x more than the
     # flat white band 2 cells above / below it (measured: ~17 vs ~3)
     bar, flat = m[5:11, 3:20].mean(), torch.cat([m[2, 3:20], m[13, 3:20]]).mean()
     assert bar > 2 * flat
+    # CRAFT's region score (stride 2), squared by p = 2: a map of the HR image's half size
+    assert maps["region"].shape == (1, 1, 32, 48) and (maps["region"] >= 0).all()
 
 
 def test_teacher_cache_key_round_trips_and_ignores_layer_order():
@@ -178,8 +168,10 @@ def test_teacher_cache_key_round_trips_and_ignores_layer_order():
 
     assert teacher_cache_key(["relu3_2"], 2) == "relu3_2-p2.0"
     assert teacher_cache_key(["relu3_2", "relu2_2", "relu3_2"], 2.0) == "relu2_2+relu3_2-p2.0"
-    for layers, p in [(["relu3_2"], 2.0), (["upconv3", "relu2_2"], 2.1234567), (["fc7"], 1e-3)]:
-        assert parse_teacher_cache_key(teacher_cache_key(layers, p)) == (sorted(set(layers)), p)
-    for bad in ["relu3_2", "relu3_2-p", "nolayer-p2.0", "relu3_2-p2"]:  # "p2" is not how the key writes 2.0
+    assert teacher_cache_key(["region"], 1, features=True) == "region-p1.0-feat"
+    for layers, p, f in [(["relu3_2"], 2.0, False), (["upconv3", "relu2_2"], 2.1234567, True), (["fc7"], 1e-3, False),
+                         (["affinity"], 1.0, False)]:
+        assert parse_teacher_cache_key(teacher_cache_key(layers, p, f)) == (sorted(set(layers)), p, f)
+    for bad in ["relu3_2", "relu3_2-p", "nolayer-p2.0", "relu3_2-p2", "relu3_2-p2.0-fea"]:  # p2 != how 2.0 is written
         with pytest.raises(ValueError):
             parse_teacher_cache_key(bad)
