@@ -124,3 +124,75 @@ def test_cli_option_values_are_json(tmp_path, capsys):
     args = ["--protocol", "totaltext", "--gt", str(tmp_path / "gt"), "--det", str(tmp_path / "det")]
     assert cli.main(args + ["--option", "skip_missing_detections=false"]) == 0
     assert json.loads(capsys.readouterr().out)["recall"] == 0.5  # img2 counted as missed
+
+
+def test_image_without_gt_file_counts_as_an_image_with_zero_gt(tmp_path):
+    # prepare keeps images whose GT file is missing ("they count as images without text"). img_3 has no GT file:
+    # its one detection is a false positive. care GT 2 (img_1, img_2), care det 3, matched 2: R 1, P 2/3, H 0.8
+    gt, det = ic15_case(tmp_path)
+    (tmp_path / "images").mkdir()
+    for name in ("img_1.jpg", "img_2.jpg", "img_3.JPG", "notes.txt"):
+        (tmp_path / "images" / name).write_bytes(b"")
+    (det / "res_img_3.txt").write_text("50,50,60,50,60,60,50,60\n")
+    with pytest.raises(ValueError, match=r"res_img_3\.txt"):  # without the image list it stays an orphan
+        evaluate("icdar2015", gt, det)
+    for images in (tmp_path / "images", str(tmp_path / "images"), ["img_1", "img_2", "img_3"]):
+        r = evaluate("icdar2015", gt, det, images=images)
+        assert (r["n_images"], r["n_gt"], r["n_det"], r["n_matched"]) == (3, 2, 3, 2)
+        assert r["hmean"] == pytest.approx(0.8)
+        assert r["images_without_gt"] == ["img_3"] and r["per_image"]["img_3"]["gt"] == []
+    # a detection file whose stem is neither a GT nor an image stays an error
+    (det / "res_img_4.txt").write_text("")
+    with pytest.raises(ValueError, match=r"without ground truth in .* nor image in .*images: res_img_4\.txt$"):
+        evaluate("icdar2015", gt, det, images=tmp_path / "images")
+
+
+def test_image_without_gt_or_detection_file_keeps_the_totaltext_skip_rule(tmp_path):
+    # Total-Text: img2 has no GT file and no detection file -> left out like any image without detections;
+    # img3 has no GT file but a detection -> one false positive. GT 1 matched: R 1, P 1/2
+    (tmp_path / "gt").mkdir()
+    (tmp_path / "det").mkdir()
+    (tmp_path / "images").mkdir()
+    for stem in ("img1", "img2", "img3"):
+        (tmp_path / "images" / f"{stem}.jpg").write_bytes(b"")
+    (tmp_path / "gt" / "poly_gt_img1.txt").write_text("x: [[0 10 10 0]], y: [[0 0 10 10]], ornt: [u'h'], transcriptions: [u'a']\n")
+    (tmp_path / "det" / "res_img1.txt").write_text("0,0,10,0,10,10,0,10\n")
+    (tmp_path / "det" / "res_img3.txt").write_text("50,50,60,50,60,60,50,60\n")
+    r = evaluate("totaltext", tmp_path / "gt", tmp_path / "det", images=tmp_path / "images")
+    assert r["skipped_images"] == ["img2"] and r["images_without_gt"] == ["img2", "img3"]
+    assert (r["n_images"], r["recall"], r["precision"]) == (2, 1.0, 0.5)
+
+
+def test_every_malformed_file_is_named_in_one_error(tmp_path, capsys):
+    # three bad files at once: a GT line of 3 fields, a detection line of 3 numbers, a counter-clockwise quad
+    from textsr.evaluation import AnnotationError, AnnotationErrors
+
+    gt, det = ic15_case(tmp_path, n_images=4)
+    (gt / "gt_img_1.txt").write_text("0,0,10,0,10,10,0,10,a\n1,2,3\n")
+    (det / "res_img_2.txt").write_text("0,0,10,0,10,10,0,10\n1,2,3\n")
+    (det / "res_img_3.txt").write_text("0,0,0,10,10,10,10,0\n")  # TL, BL, BR, TR: counter-clockwise on screen
+    with pytest.raises(AnnotationError) as info:
+        evaluate("icdar2015", gt, det)
+    err = info.value
+    assert isinstance(err, AnnotationErrors) and len(err.errors) == 3
+    lines = str(err).splitlines()
+    assert lines[0] == "3 errors in 3 input files:"
+    assert lines[1].endswith("det/res_img_2.txt:2: expected 4 points x1,y1,...,x4,y4 (8 integers), got 3 fields")
+    assert lines[2].endswith("det/res_img_3.txt:1: points are not clockwise in image coordinates (y down); the RRC kit rejects this")
+    assert lines[3].startswith(str(gt / "gt_img_1.txt") + ":2: ")
+    import pickle
+
+    assert str(pickle.loads(pickle.dumps(err))) == str(err)
+    assert cli.main(["--protocol", "icdar2015", "--gt", str(gt), "--det", str(det)]) == 2
+    printed = capsys.readouterr().err
+    assert "res_img_2.txt:2:" in printed and "res_img_3.txt:1:" in printed and "gt_img_1.txt:2:" in printed
+
+
+def test_cli_images_option(tmp_path, capsys):
+    gt, det = ic15_case(tmp_path)
+    (tmp_path / "images").mkdir()
+    (tmp_path / "images" / "img_3.png").write_bytes(b"")
+    (det / "res_img_3.txt").write_text("50,50,60,50,60,60,50,60\n")
+    assert cli.main(["--protocol", "icdar2015", "--gt", str(gt), "--det", str(det), "--images", str(tmp_path / "images")]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert (printed["n_images"], printed["n_det"], printed["images_without_gt"]) == (3, 3, ["img_3"])

@@ -83,3 +83,51 @@ def test_real_samples_including_an_empty_gt_file(samples, tmp_path):
     r = evaluate("msra-td500", train, tmp_path / "det")
     assert (r["n_images"], r["n_gt"], r["n_det"], r["n_matched"]) == (2, 4, 5, 4)
     assert r["hmean"] == pytest.approx(2 * 0.8 / 1.8)
+
+
+def craft_order(corners) -> list[list[int]]:
+    """A quad as CRAFT writes it (textsr.detect, official getDetBoxes): clockwise, starting at the corner with the
+    smallest x + y."""
+    c = [[int(x), int(y)] for x, y in corners]
+    start = min(range(4), key=lambda k: c[k][0] + c[k][1])
+    return c[start:] + c[:start]
+
+
+@pytest.mark.parametrize("degrees", [0, 30, -30, 60, -60, 90])
+def test_angle_rule_accepts_a_craft_box_identical_to_the_gt_line_at_any_angle(degrees, tmp_path):
+    # a 200 x 40 line about (300, 300) turned by `degrees`; the detection is its own rounded corners in CRAFT's
+    # order. For 60 degrees CRAFT starts at the GT's BL corner, so the first edge BL->TL is the 40 px side: the
+    # old first-edge angle was 60 - 90 = -30 degrees, 90 degrees off the GT -> H 0. Along the longer side the
+    # angle is 60 degrees, difference ~0 < pi/8 -> H 1 (IoU 1).
+    from textsr.data.gt import rotated_rect_corners
+
+    theta = math.radians(degrees)
+    corners = rotated_rect_corners(200, 280, 200, 40, theta)
+    det = craft_order(corners)
+    if degrees in (60, 90):
+        assert det[0] == corners[3].astype(int).tolist()  # CRAFT starts at BL: the first edge is the short one
+    line = ",".join(f"{x},{y}" for x, y in det)
+    r = evaluate("msra-td500-angle", *write_case(tmp_path, {"IMG_1": [f"0 0 200 280 200 40 {theta:.7f}"]}, {"IMG_1": [line]}))
+    assert r["hmean"] == 1.0
+    assert r["per_image"]["IMG_1"]["det_angle"][0] == pytest.approx(theta % math.pi, abs=0.02)  # folded into [0, pi)
+
+
+def test_quad_angle_does_not_depend_on_the_start_corner_or_direction():
+    from textsr.evaluation.iou import angle_difference, quad_angle
+
+    q = [[0, 0], [100, 0], [100, 20], [0, 20]]  # a horizontal line
+    for k in range(4):
+        rolled = q[k:] + q[:k]
+        assert quad_angle(rolled) == 0.0  # along the 100 px side whatever the first edge, folded into [0, pi)
+        assert quad_angle(rolled[::-1]) == 0.0  # counter-clockwise listing: the same line
+    tall = [[0, 0], [20, 0], [20, 100], [0, 100]]  # a vertical line: pi/2
+    assert quad_angle(tall) == pytest.approx(math.pi / 2)
+    assert angle_difference(quad_angle(tall), -math.pi / 2) == pytest.approx(0.0)
+
+
+def test_gt_box_taller_than_wide_has_its_line_along_the_long_side(tmp_path):
+    # GT "w 40, h 200, theta 0" is a vertical line; the same box as a detection (vertical, long side 200) matches:
+    # both angles are pi/2 along the long side. (Taking theta as the GT angle would give a difference of pi/2.)
+    det = "0,0,40,0,40,200,0,200"
+    r = evaluate("msra-td500-angle", *write_case(tmp_path, {"IMG_1": ["0 0 0 0 40 200 0"]}, {"IMG_1": [det]}))
+    assert r["hmean"] == 1.0

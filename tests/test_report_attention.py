@@ -6,29 +6,29 @@ from textsr.imageio import write_png
 from textsr.report.attention import (
     best_window, cosine, distilled_pairs, held_out_stems, pearson, plot_attention, student_and_teacher_maps,
 )
-from textsr.train import make_model, resolve_configs
+from textsr.train import make_model, resolve_method
 
 
-def _tiny_rcan_dat(path, *, sa_groups=(0, 1), layers=("relu3_2", "upconv3"), n_val=1):
+def _tiny_rcan_dat(path, *, places=("group0", "group1"), layers=("relu3_2", "upconv3"), n_val=1):
     """A 2-group x 1-block x 8-feature (reduction 4) RCAN_dat file as train_sr writes it (state_dict + meta)."""
-    m, t, d = resolve_configs("rcan_dat", 4, {"n_resgroups": 2, "n_resblocks": 1, "n_feats": 8, "reduction": 4,
-                                             "sa_groups": list(sa_groups)},
-                              {"n_val": n_val}, {"teacher_layers": list(layers)})
+    spec = resolve_method("rcan", 4, {"n_resgroups": 2, "n_resblocks": 1, "n_feats": 8, "reduction": 4},
+                          {"places": list(places)}, {"n_val": n_val}, {"teacher_layers": list(layers)})
     torch.manual_seed(0)
-    net = make_model("rcan_dat", 4, m)
-    meta = {"method": "rcan_dat", "scale": 4, **{k: m[k] for k in ("n_resgroups", "n_resblocks", "n_feats",
-            "reduction", "kernel_size", "sa_groups", "sa_kernel")}, "rgb_range": 255.0, "train": t, "distill": d}
+    net = make_model(spec)
+    meta = {"arch": "rcan", "model": spec.model, "attention": spec.attention, "scale": 4, "train": spec.train,
+            "distill": spec.distill}
     torch.save({"state_dict": net.state_dict(), "meta": meta}, path)
     return meta
 
 
 def test_pairs_follow_the_training_order_and_one_layer_serves_every_group():
-    assert distilled_pairs({"sa_groups": [0, 2], "distill": {"teacher_layers": ["relu3_2", "upconv3"]}}) == [
+    assert distilled_pairs({"attention": {"places": ["group0", "group2"]},
+                            "distill": {"teacher_layers": ["relu3_2", "upconv3"]}}) == [
         ("group0", "relu3_2"), ("group2", "upconv3")]
-    assert distilled_pairs({"sa_groups": [0, 1], "distill": {"teacher_layers": ["relu3_2"]}}) == [
-        ("group0", "relu3_2"), ("group1", "relu3_2")]
-    with pytest.raises(ValueError, match="not an RCAN_dat"):
-        distilled_pairs({"sa_groups": [], "distill": None})
+    assert distilled_pairs({"attention": {"places": ["group0", "group1"]},
+                            "distill": {"teacher_layers": ["relu3_2"]}}) == [("group0", "relu3_2"), ("group1", "relu3_2")]
+    with pytest.raises(ValueError, match="not a distilled model"):
+        distilled_pairs({"attention": None, "distill": None})
 
 
 def test_held_out_stems_are_the_last_sorted_ones_as_train_sr_holds_them_out():

@@ -3,7 +3,8 @@ import json
 
 import pytest
 
-from textsr.report.tables import split_condition, write_detection_table, write_sr_table
+from textsr.plan import Condition
+from textsr.report.tables import write_detection_table, write_sr_table
 
 
 def _json(path, **values):
@@ -11,33 +12,40 @@ def _json(path, **values):
     return path
 
 
-def test_split_condition_separates_method_and_trainset():
-    assert split_condition("rcan_dat@div2k") == ("rcan_dat", "div2k")
-    assert split_condition("bicubic") == ("bicubic", "")
-    assert split_condition("hr") == ("", "")
+def test_condition_columns_separate_method_trainset_and_seed():
+    assert Condition.parse("rcan_dat@div2k-s1234").columns() == {"condition": "rcan_dat@div2k", "method": "rcan_dat",
+                                                                "trainset": "div2k", "seed": 1234}
+    assert Condition.parse("bicubic").columns() == {"condition": "bicubic", "method": "bicubic", "trainset": "",
+                                                    "seed": ""}
+    assert Condition.parse("hr").columns()["method"] == ""
+    with pytest.raises(ValueError, match="not a condition"):
+        Condition.parse("rcan@div2k")  # a trained condition names its seed
 
 
 def test_detection_table_has_design_columns_and_fixed_decimals(tmp_path):
     a = _json(tmp_path / "a.json", precision=0.9, recall=2 / 3, hmean=0.7659574468, n_images=3, n_gt=9, n_det=7)
     b = _json(tmp_path / "b.json", precision=0.0, recall=0.0, hmean=0.0, n_images=3, n_gt=9, n_det=0)
-    keys = [{"dataset": "synth", "protocol": "icdar2015", "scale": 1, "condition": "hr"},
-            {"dataset": "synth", "protocol": "icdar2015", "scale": 4, "condition": "rcan@synth"}]
+    keys = [{"dataset": "synth", "protocol": "icdar2015", "detector": "general-box", "scale": 1,
+             **Condition.parse("hr").columns()},
+            {"dataset": "synth", "protocol": "icdar2015", "detector": "general-box", "scale": 4,
+             **Condition.parse("rcan@synth-s7").columns()}]
     out = tmp_path / "t.csv"
     write_detection_table([a, b], keys, out)
     lines = out.read_text().splitlines()
-    assert lines[0] == "dataset,protocol,scale,condition,method,trainset,precision,recall,hmean,n_images,n_gt,n_det"
+    assert lines[0] == ("dataset,protocol,detector,scale,condition,method,trainset,seed,precision,recall,hmean,"
+                        "n_images,n_gt,n_det")
     # 2/3 -> 0.6667 (4 decimals, rounded), hmean 0.76595... -> 0.7660
-    assert lines[1] == "synth,icdar2015,1,hr,,,0.9000,0.6667,0.7660,3,9,7"
-    assert lines[2] == "synth,icdar2015,4,rcan@synth,rcan,synth,0.0000,0.0000,0.0000,3,9,0"
+    assert lines[1] == "synth,icdar2015,general-box,1,hr,,,,0.9000,0.6667,0.7660,3,9,7"
+    assert lines[2] == "synth,icdar2015,general-box,4,rcan@synth,rcan,synth,7,0.0000,0.0000,0.0000,3,9,0"
 
 
 def test_sr_table_rows(tmp_path):
     m = _json(tmp_path / "m.json", psnr_y=28.41666, ssim_y=0.81044, n_images=5)
     out = tmp_path / "sr.csv"
-    write_sr_table([m], [{"dataset": "set5", "scale": 4, "condition": "bicubic"}], out)
+    write_sr_table([m], [{"dataset": "set5", "scale": 4, **Condition.parse("bicubic").columns()}], out)
     rows = list(csv.DictReader(out.open()))
-    assert rows == [{"dataset": "set5", "scale": "4", "condition": "bicubic", "psnr_y": "28.417",
-                     "ssim_y": "0.8104", "n_images": "5"}]
+    assert rows == [{"dataset": "set5", "scale": "4", "condition": "bicubic", "method": "bicubic", "trainset": "",
+                     "seed": "", "psnr_y": "28.417", "ssim_y": "0.8104", "n_images": "5"}]
 
 
 def test_mismatched_keys_are_an_error(tmp_path):

@@ -1,6 +1,7 @@
 """``python -m textsr evaluate``: argument parsing and the command body (wired into textsr.cli by the lead).
 
-    python -m textsr evaluate --protocol icdar2015 --gt GT_DIR --det DET_DIR [--json OUT] [--option KEY=VALUE ...]
+    python -m textsr evaluate --protocol icdar2015 --gt GT_DIR --det DET_DIR [--images IMAGE_DIR] [--json OUT]
+                              [--option KEY=VALUE ...]
 
 Prints one JSON object (the result without per_image) on stdout; --json writes the full result with the
 per-image matches. Exit status 0, or 2 on bad input (message on stderr naming the file and line).
@@ -32,6 +33,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--protocol", required=True, help="one of: " + ", ".join(PROTOCOLS))
     parser.add_argument("--gt", required=True, metavar="GT_DIR", help="folder of native ground-truth files")
     parser.add_argument("--det", required=True, metavar="DET_DIR", help="folder of res_<image stem>.txt files")
+    parser.add_argument(
+        "--images", metavar="IMAGE_DIR",
+        help="the test images: every image here without a GT file counts as an image with zero ground truth",
+    )
     parser.add_argument("--json", metavar="OUT", help="write the full result (with per-image matches) here")
     parser.add_argument(
         "--option", action="append", type=_option, default=[], metavar="KEY=VALUE",
@@ -45,9 +50,9 @@ def run(args: argparse.Namespace) -> int:
     options = dict(args.option or [])
     try:
         if args.json:
-            result = evaluate_to_json(args.protocol, args.gt, args.det, args.json, **options)
+            result = evaluate_to_json(args.protocol, args.gt, args.det, args.json, images=args.images, **options)
         else:
-            result = evaluate(args.protocol, args.gt, args.det, **options)
+            result = evaluate(args.protocol, args.gt, args.det, images=args.images, **options)
     except (AnnotationError, FileNotFoundError, ValueError, TypeError) as exc:
         print(f"evaluate: error: {exc}", file=sys.stderr)
         return 2

@@ -1,24 +1,52 @@
-"""Pieces every protocol uses: the per-image input record, bounding-box pre-filtering, Polygon3 pairwise areas,
-H-mean, and the JSON-ready per-image record."""
+"""Pieces every protocol uses: the per-image input record, the combined input error, bounding-box pre-filtering,
+Polygon3 pairwise areas, H-mean, and the JSON-ready per-image record."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Iterable, Sequence
 
 import numpy as np
 
-from textsr.data.gt.base import GTRegion
+from textsr.data.gt.base import AnnotationError, GTRegion
 from textsr.data.gt.detections import Detection
+
+
+class AnnotationErrors(AnnotationError):
+    """Several malformed input files at once. `errors`: each AnnotationError, sorted by file and line; the message
+    lists each as ``FILE:LINE: reason`` on its own line; `path`, `line`, `reason` are the first one's."""
+
+    def __init__(self, errors: Iterable[AnnotationError]):
+        self.errors = sorted(errors, key=lambda e: (e.path, e.line, e.reason))
+        if not self.errors:
+            raise ValueError("AnnotationErrors needs at least one error")
+        first = self.errors[0]
+        self.path, self.line, self.reason = first.path, first.line, first.reason
+        n_files = len({e.path for e in self.errors})
+        ValueError.__init__(
+            self, f"{len(self.errors)} errors in {n_files} input files:\n" + "\n".join(str(e) for e in self.errors)
+        )
+
+    def __reduce__(self):
+        return (type(self), (self.errors,))
+
+
+def raise_annotation_errors(errors: Sequence[AnnotationError]) -> None:
+    """Nothing for no error; the error itself for one; `AnnotationErrors` listing all for several."""
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise AnnotationErrors(errors)
 
 
 @dataclass
 class Sample:
-    """One image: its ground truth and its detections (`det_path` None: no detection file existed)."""
+    """One image: its ground truth and its detections (`gt_path` None: an image without a GT file, zero GT;
+    `det_path` None: no detection file existed)."""
 
     stem: str
-    gt_path: Path
+    gt_path: Path | None
     gt: list[GTRegion]
     det_path: Path | None = None
     det: list[Detection] = field(default_factory=list)

@@ -17,6 +17,10 @@ Rules of RRC ``TL2p_deteval_1_1.py`` (``icdar2013``) and ``TL2p_icdar_1_1.py`` (
   credit recall n and precision 1 (1 / 1 when n = 1);
 * R = recall credit / care GT, P = precision credit / care detections.
 
+Per image the record also keeps `gt_recall_credit`, each GT's share of the recall credit (1 one-to-one, 0.8 for
+a GT split into several detections, 1 per GT merged into one detection, 0 unmatched or don't care): summed over
+a subset of GT it is that subset's recall numerator (recall by text height).
+
 The sums are numpy float64 in the script, so its round() is numpy's (x * 1e4, rint, / 1e4), used here too.
 """
 
@@ -58,8 +62,8 @@ def match_image(
 ) -> dict:
     """DetEval (or Wolf) on one image's xmin, ymin, xmax, ymax boxes.
 
-    Returns groups [(gt list, det list, 'OO'|'OM'|'MO')], recall_credit, precision_credit, det_dontcare,
-    n_gt_care, n_det_care.
+    Returns groups [(gt list, det list, 'OO'|'OM'|'MO')], recall_credit, precision_credit, gt_recall_credit
+    (G,) (each GT's share of recall_credit), det_dontcare, n_gt_care, n_det_care.
     """
     gts = np.asarray(gt_boxes, dtype=np.int64).reshape(-1, 4)
     dets = np.asarray(det_boxes, dtype=np.int64).reshape(-1, 4)
@@ -78,6 +82,7 @@ def match_image(
     det_dc = (prec[gt_dc] > area_precision_threshold).any(axis=0) if gt_dc.any() else np.zeros(n_det, dtype=bool)
     groups: list[tuple[list[int], list[int], str]] = []
     recall_credit = precision_credit = 0.0
+    gt_credit = np.zeros(n_gt, dtype=np.float64)
     if n_det > 0 and n_gt > 0:
         ok = (rec >= area_recall_threshold) & (prec >= area_precision_threshold)
         row_ok, col_ok = ok.sum(axis=1), ok.sum(axis=0)
@@ -106,6 +111,7 @@ def match_image(
                 gt_done[g] = det_done[d] = True
                 recall_credit += 1.0
                 precision_credit += 1.0
+                gt_credit[g] = 1.0
                 groups.append(([g], [d], "OO"))
 
         # one-to-many (one GT split into several detections)
@@ -123,9 +129,11 @@ def match_image(
             if not wolf and len(members) == 1:
                 recall_credit += 1.0
                 precision_credit += 1.0
+                gt_credit[g] = 1.0
             else:
                 recall_credit += one_to_many_credit
                 precision_credit += one_to_many_credit * len(members)
+                gt_credit[g] = one_to_many_credit
             groups.append(([g], members, "OO" if len(members) == 1 and not wolf else "OM"))
 
         # many-to-one (several GTs merged into one detection)
@@ -142,14 +150,17 @@ def match_image(
             if len(members) == 1:
                 recall_credit += 1.0
                 precision_credit += 1.0
+                gt_credit[members] = 1.0
             else:
                 recall_credit += many_to_one_credit * len(members)
                 precision_credit += many_to_one_credit
+                gt_credit[members] = many_to_one_credit
             groups.append((members, [d], "OO" if len(members) == 1 else "MO"))
     return {
         "groups": groups,
         "recall_credit": recall_credit,
         "precision_credit": precision_credit,
+        "gt_recall_credit": gt_credit,
         "det_dontcare": det_dc,
         "n_gt_care": int((~gt_dc).sum()),
         "n_det_care": int((~det_dc).sum()),
@@ -209,6 +220,7 @@ def score(
             match_groups=[{"gt": gts, "det": dts, "type": kind} for gts, dts, kind in m["groups"]],
             recall_credit=m["recall_credit"],
             precision_credit=m["precision_credit"],
+            gt_recall_credit=m["gt_recall_credit"],
             n_gt=g,
             n_det=d,
             n_matched=len(matched_gt),

@@ -10,6 +10,11 @@ Rules of RRC ``script.py`` (Challenge 4 Task 1) / ``TL_iou_1_1.py``, geometry wi
   stable for ties); a pair matches when both are unmatched, neither is don't-care and IoU > 0.5;
 * R = matched / care GT, P = matched / care detections, H = 2PR/(P+R); 0 for a zero denominator.
   Per image (as the script's per-sample numbers): with no care GT, R = 1 and P = 1 if no care detection else 0.
+
+MSRA-TD500 paper rule (``msra-td500-angle``, Yao et al. CVPR 2012; no official code): a pair also needs the
+difference of the text-line angles < pi/8, each angle measured along the box's longer side and folded mod pi,
+so that the corner a quad starts at does not matter (CRAFT starts at the corner with the smallest x + y, which
+for a line steeper than 45 degrees makes the first edge the short side).
 """
 
 from __future__ import annotations
@@ -19,16 +24,32 @@ from typing import Sequence
 
 import numpy as np
 
-from textsr.data.gt.base import AnnotationError
+from textsr.data.gt.base import AnnotationError, GTRegion
 from textsr.evaluation.common import Sample, dataset_result, image_record, polygon3_areas, ratio
 
 
 def quad_angle(points: np.ndarray) -> float:
-    """Text direction of a quad whose points start at the top-left and go clockwise: the angle (radians, clockwise
-    positive on screen) of the mean of its top edge p0->p1 and bottom edge p3->p2."""
+    """Text-line direction of a quad, radians in [0, pi) (clockwise positive on screen, y down), whatever corner
+    it starts at: the direction of its longer pair of opposite edges, (p0->p1 + p3->p2) or (p1->p2 + p0->p3),
+    folded mod pi. On a tie (a square) the pair p0->p1, p3->p2 is taken.
+
+    points: (4, 2) x, y vertices in order around the quad (either direction).
+    """
     p = np.asarray(points, dtype=np.float64)
-    v = (p[1] - p[0]) + (p[2] - p[3])
-    return math.atan2(v[1], v[0])
+    u = (p[1] - p[0]) + (p[2] - p[3])
+    v = (p[2] - p[1]) + (p[3] - p[0])
+    w = v if math.hypot(v[0], v[1]) > math.hypot(u[0], u[1]) else u
+    return math.atan2(w[1], w[0]) % math.pi
+
+
+def gt_line_angle(region: GTRegion) -> float:
+    """Text-line direction of a GT region, radians in [0, pi), along its longer side: MSRA-TD500's theta when the
+    native box has w >= h, theta + pi/2 when h > w; `quad_angle` of the points when the format has no angle."""
+    if region.angle is None:
+        return quad_angle(region.points)
+    w, h = region.extra.get("w"), region.extra.get("h")
+    turn = math.pi / 2 if w is not None and h is not None and h > w else 0.0
+    return (region.angle + turn) % math.pi
 
 
 def angle_difference(a: float, b: float) -> float:
@@ -132,6 +153,23 @@ def _check_clockwise(sample: Sample) -> None:
         raise AnnotationError(d.path, d.line, "points are not clockwise in image coordinates (y down); the RRC kit rejects this")
 
 
+def input_errors(samples: Sequence[Sample], *, check_orientation: bool = True, confidences: bool = False, **_) -> list[AnnotationError]:
+    """The AnnotationErrors `score` would raise, for every sample at once (first bad line of each file):
+    counter-clockwise quads (check_orientation) and confidences given on some lines of a file only."""
+    errors = []
+    for sample in samples:
+        for check in ((_check_clockwise,) if check_orientation else ()) + ((_check_confidences,) if confidences else ()):
+            try:
+                check(sample)
+            except AnnotationError as exc:
+                errors.append(exc)
+    return errors
+
+
+def _check_confidences(sample: Sample) -> None:
+    _sample_order(sample, True)
+
+
 def _sample_order(sample: Sample, confidences: bool) -> np.ndarray | None:
     if not confidences or not sample.det:
         return None
@@ -172,7 +210,7 @@ def score(
         kwargs = {}
         if angle_threshold is not None:
             kwargs = dict(
-                gt_angles=[r.angle if r.angle is not None else quad_angle(r.points) for r in sample.gt],
+                gt_angles=[gt_line_angle(r) for r in sample.gt],
                 det_angles=[quad_angle(p) for p in det_polys],
                 angle_threshold=angle_threshold,
             )

@@ -16,7 +16,9 @@ areas of the raw polygons.
   - many-to-one, each unmatched detection with >= k GT of tau > 0: candidates = unmatched GT with sigma >= tp
     (the script uses tp here); one candidate scores 1 / 1 if tau >= tp and sigma >= tr; otherwise if
     sum(tau) >= tp they score recall 0.8 n, precision 0.8;
-  - R = recall credit / GT, P = precision credit / detections.
+  - R = recall credit / GT, P = precision credit / detections;
+  - per image, `gt_recall_credit` keeps each GT's share of the recall credit (1 one-to-one, fsc_k for a split
+    GT, fsc_k per GT merged into one detection, 0 unmatched or don't care).
 * Pascal VOC: IoU = I / (union + 1); each detection in file order takes its arg-max GT (first on ties): a true
   positive when IoU >= 0.5 and that GT is still unmatched, else a false positive. P = TP / detections,
   R = TP / GT.
@@ -92,9 +94,11 @@ def sigma_tau(gt_polys, det_polys) -> tuple[np.ndarray, np.ndarray]:
 def deteval_match(sigma: np.ndarray, tau: np.ndarray, *, tr: float = 0.7, tp: float = 0.6, k: int = 2, fsc_k: float = 0.8):
     """Total-Text DetEval matching on one image's (G, D) sigma / tau tables.
 
-    Returns (groups [(gt list, det list, type)], recall credit, precision credit).
+    Returns (groups [(gt list, det list, type)], recall credit, precision credit, gt_credit (G,) each GT's share
+    of the recall credit).
     """
     n_gt, n_det = sigma.shape
+    gt_credit = np.zeros(n_gt, dtype=np.float64)
     gt_flag = np.zeros(n_gt, dtype=bool)
     det_flag = np.zeros(n_det, dtype=bool)
     groups = []
@@ -107,6 +111,7 @@ def deteval_match(sigma: np.ndarray, tau: np.ndarray, *, tr: float = 0.7, tp: fl
         if np.count_nonzero(sigma[:, sig_c] > tr) == 1 and np.count_nonzero(tau[:, tau_c] > tp) == 1:
             rc += 1.0
             pc += 1.0
+            gt_credit[g] = 1.0
             gt_flag[g] = True
             det_flag[sig_c] = True
             groups.append(([g], [int(sig_c[0])], "OO"))
@@ -118,6 +123,7 @@ def deteval_match(sigma: np.ndarray, tau: np.ndarray, *, tr: float = 0.7, tp: fl
             if tau[g, cand[0]] >= tp and sigma[g, cand[0]] >= tr:
                 rc += 1.0
                 pc += 1.0
+                gt_credit[g] = 1.0
                 gt_flag[g] = True
                 det_flag[cand] = True
                 groups.append(([g], [int(cand[0])], "OO"))
@@ -126,6 +132,7 @@ def deteval_match(sigma: np.ndarray, tau: np.ndarray, *, tr: float = 0.7, tp: fl
             det_flag[cand] = True
             rc += fsc_k
             pc += len(cand) * fsc_k
+            gt_credit[g] = fsc_k
             groups.append(([g], cand.tolist(), "OM"))
     for d in range(n_det):  # many-to-one
         if det_flag[d] or np.count_nonzero(tau[:, d] > 0) < k:
@@ -135,6 +142,7 @@ def deteval_match(sigma: np.ndarray, tau: np.ndarray, *, tr: float = 0.7, tp: fl
             if tau[cand[0], d] >= tp and sigma[cand[0], d] >= tr:
                 rc += 1.0
                 pc += 1.0
+                gt_credit[cand] = 1.0
                 gt_flag[cand] = True
                 det_flag[d] = True
                 groups.append(([int(cand[0])], [d], "OO"))
@@ -143,8 +151,9 @@ def deteval_match(sigma: np.ndarray, tau: np.ndarray, *, tr: float = 0.7, tp: fl
             gt_flag[cand] = True
             rc += len(cand) * fsc_k
             pc += fsc_k
+            gt_credit[cand] = fsc_k
             groups.append((cand.tolist(), [d], "MO"))
-    return groups, rc, pc
+    return groups, rc, pc, gt_credit
 
 
 def pascal_match_iou(iou: np.ndarray, *, iou_threshold: float = 0.5):
@@ -206,9 +215,11 @@ def score(
         if variant == "deteval":
             if g and d:
                 sigma, tau = sigma_tau_from(inter[sub], g_sh.area[gt_keep], d_sh.area[det_keep])
-                groups, r_img, p_img = deteval_match(sigma, tau, tr=tr, tp=tp, k=k, fsc_k=fsc_k)
+                groups, r_img, p_img, local_credit = deteval_match(sigma, tau, tr=tr, tp=tp, k=k, fsc_k=fsc_k)
             else:
-                groups, r_img, p_img = [], 0.0, 0.0
+                groups, r_img, p_img, local_credit = [], 0.0, 0.0, np.zeros(g)
+            gt_credit = np.zeros(len(gt_all), dtype=np.float64)
+            gt_credit[gt_keep] = local_credit
             groups = [([gt_keep[i] for i in a], [det_keep[j] for j in b], kind) for a, b, kind in groups]
             pairs = [(i, j) for a, b, _ in groups for i in a for j in b]
             matched_gt = len({i for a, _, _ in groups for i in a})
@@ -219,6 +230,7 @@ def score(
                 "match_groups": [{"gt": a, "det": b, "type": kind} for a, b, kind in groups],
                 "recall_credit": r_img,
                 "precision_credit": p_img,
+                "gt_recall_credit": gt_credit,
             }
         else:
             iou = inter[sub] / (uni[sub] + 1.0)

@@ -1,7 +1,7 @@
-"""Attention maps: the teacher's F(A) (CRAFT, cached) beside the RCAN_dat student's spatial attention, per pair.
+"""Attention maps: the teacher's F(A) (CRAFT, cached) beside a distilled student's spatial attention, per pair.
 
-Pairs are the trained model's own: student group `sa_groups[i]` with teacher layer `distill.teacher_layers[i]`
-(from the model file's meta, as `textsr.train.Stepper` pairs them). The images are the training set's held-out
+Pairs are the trained model's own: the gate at `attention.places[i]` with teacher layer `distill.teacher_layers[i]`
+(from the model file's meta, as `textsr.train.MethodSpec.pairs` pairs them). The images are the training set's held-out
 validation images (the last `train.n_val` stems, sorted, as `textsr.train.train_sr` holds them out), so the maps
 are not those the student was fitted to.
 """
@@ -24,17 +24,17 @@ CMAP = "viridis"
 
 
 def distilled_pairs(meta: dict) -> list[tuple[str, str]]:
-    """(student map name "group<g>", teacher layer) pairs of a trained RCAN_dat's meta, in training order."""
-    groups = [int(g) for g in meta.get("sa_groups") or []]
+    """(student place, teacher layer) pairs of a distilled model's meta, in training order."""
+    places = list((meta.get("attention") or {}).get("places") or [])
     distill = meta.get("distill") or {}
     layers = list(distill.get("teacher_layers") or [])
-    if not groups:
-        raise ValueError("not an RCAN_dat model: no spatial-attention groups in its meta")
+    if not places or not layers:
+        raise ValueError("not a distilled model: no attention gates or teacher layers in its meta")
     if len(layers) == 1:
-        layers = layers * len(groups)
-    if len(layers) != len(groups):
-        raise ValueError(f"meta pairs {len(layers)} teacher layers with {len(groups)} groups")
-    return [(f"group{g}", layer) for g, layer in zip(groups, layers)]
+        layers = layers * len(places)
+    if len(layers) != len(places):
+        raise ValueError(f"meta pairs {len(layers)} teacher layers with {len(places)} attention places")
+    return list(zip(places, layers))
 
 
 def held_out_stems(stems: Sequence[str], n_val: int) -> list[str]:
@@ -95,15 +95,16 @@ def student_and_teacher_maps(model, meta: dict, lr: np.ndarray, teacher: dict[st
             raise KeyError(f"teacher maps have no layer {layer!r} (have {sorted(teacher)})")
         t = torch.from_numpy(np.asarray(teacher[layer], dtype=np.float32))[None, None]
         aligned[layer] = resize_map(t, (h, w))[0, 0].numpy()
-    y0, x0, y1, x1 = best_window(aligned[pairs[0][1]], max_lr_side)
+    side = min(max_lr_side, h, w) if model.square_input else max_lr_side  # SRNet runs on squares only
+    y0, x0, y1, x1 = best_window(aligned[pairs[0][1]], side)
     window = np.ascontiguousarray(lr[y0:y1, x0:x1])
     x = torch.from_numpy(window).permute(2, 0, 1).unsqueeze(0).float()
     device = next(model.parameters()).device
     with torch.no_grad():
-        out = model(x.to(device))
-    if not (isinstance(out, tuple) and len(out) == 2 and isinstance(out[1], dict)):
-        raise TypeError("the model's forward returned no attention maps: not an RCAN_dat model")
-    maps = out[1]
+        _, taps = model.forward_taps(model.encode(x.to(device)))
+    maps = taps.maps
+    if not maps:
+        raise TypeError("the model has no attention gates: not a distilled model")
     result = []
     for group, layer in pairs:
         s = maps[group][0, 0].float().cpu().numpy()

@@ -15,11 +15,15 @@ from textsr.report.figures import (
     COLUMN_WIDTH, condition_colours, condition_labels, new_figure, paper_style, save_figure,
 )
 
-#: curve.tsv column -> panel title (columns of textsr.train.CURVE_COLUMNS; losses in 0-255 pixel units).
+#: curve.tsv column -> panel title (`textsr.train.curve_columns`; losses in each network's own pixel units: 0-255 for
+#: RCAN, RFDN, A2N, SRNet, [0, 1] for FSRCNN).
 PANELS = {
     "loss_sr": "pixel loss",
+    "loss_out": "pixel loss to the SR teacher",
     "loss_ad": "AD loss (raw)",
     "loss_sd": "SD loss (raw)",
+    "loss_kd": "SR-teacher feature loss (raw)",
+    "loss_aux": "auxiliary loss (weighted)",
     "loss_total": "total loss (weighted)",
     "val_psnr": "validation PSNR-Y (dB)",
 }

@@ -16,20 +16,21 @@ DATASET_MARKERS = ["o", "s", "^", "D", "v", "P", "X", "<", ">", "h"]
 
 
 def fidelity_points(detection_rows: Sequence[dict], sr_rows: Sequence[dict]) -> list[dict]:
-    """Join the tables on (dataset, scale, condition): one point per SR condition with PSNR-Y (dB), SSIM-Y and
-    H-mean (%). Conditions without a PSNR (`hr`, `lr`) are not points, nor SR benchmark sets (data sets absent
-    from the detection table); a test set's PSNR row without its detection row is an error (the two tables
-    come from the same jobs)."""
-    det = {(r["dataset"], int(r["scale"]), r["condition"]): r for r in detection_rows}
+    """Join the tables on (dataset, scale, condition, seed): one point per SR condition and seed with PSNR-Y (dB),
+    SSIM-Y and H-mean (%). Conditions without a PSNR (`hr`, `lr`) are not points, nor SR benchmark sets (data
+    sets absent from the detection table); a test set's PSNR row without its detection row is an error (the two
+    tables come from the same jobs)."""
+    det = {(r["dataset"], int(r["scale"]), r["condition"], str(r.get("seed", ""))): r for r in detection_rows}
     test_sets = {r["dataset"] for r in detection_rows}
     points = []
     for r in sr_rows:
-        key = (r["dataset"], int(r["scale"]), r["condition"])
+        key = (r["dataset"], int(r["scale"]), r["condition"], str(r.get("seed", "")))
         if key[0] not in test_sets:
             continue
         if key not in det:
             raise KeyError(f"sr_table row {key} has no detection_table row")
-        points.append({"dataset": key[0], "scale": key[1], "condition": key[2], "psnr": float(r["psnr_y"]),
+        points.append({"dataset": key[0], "scale": key[1], "condition": key[2], "seed": key[3],
+                       "psnr": float(r["psnr_y"]),
                        "ssim": float(r["ssim_y"]), "hmean": 100.0 * float(det[key]["hmean"])})
     return points
 

@@ -60,9 +60,13 @@ STYLE = {
 
 #: Condition colours (Okabe-Ito, distinguishable with common colour-vision deficiencies).
 BASE_COLOURS = {"hr": "#333333", "lr": "#BBBBBB", "bicubic": "#E69F00", "rcan-official": "#56B4E9"}
-METHOD_COLOURS = {"rcan": "#0072B2", "rcan_dat": "#D55E00"}
-EXTRA_COLOURS = ["#009E73", "#CC79A7", "#F0E442", "#000000"]
-METHOD_NAMES = {"rcan": "RCAN", "rcan_dat": "RCAN_dat", "bicubic": "Bicubic", "rcan-official": "RCAN (official)",
+METHOD_COLOURS = {"rcan": "#0072B2", "rcan_dat": "#D55E00", "rcan_sa": "#009E73"}
+#: further methods, in order of first appearance: the rest of Okabe-Ito, then Paul Tol's muted set (distinct
+#: for 14 methods, the largest config's count; they repeat after that)
+EXTRA_COLOURS = ["#CC79A7", "#F0E442", "#000000", "#332288", "#88CCEE", "#44AA99", "#117733", "#999933",
+                 "#DDCC77", "#CC6677", "#882255", "#AA4499"]
+METHOD_NAMES = {"rcan": "RCAN", "rcan_dat": "RCAN_dat", "rcan_sa": "RCAN_sa", "bicubic": "Bicubic",
+                "rcan-official": "RCAN (official)",
                 "hr": "HR", "lr": "LR"}
 
 

@@ -1,7 +1,9 @@
 """The study's tables as Markdown and LaTeX (booktabs), best value per test set and scale in bold.
 
-Input: results/detection_table.csv and results/sr_table.csv (`textsr.report.tables`). Precision, recall and
-H-mean are printed in % with one decimal, PSNR in dB with two, SSIM with four. "Best" is decided on the printed
+Input: results/detection_table.csv and results/sr_table.csv (`textsr.report.tables`). A trained condition with
+several seeds is one row: the mean over seeds (`seed_means`), with the standard deviation of its H-mean / PSNR in
+the Markdown table. Precision, recall and H-mean are printed in % with one decimal, PSNR in dB with two, SSIM with
+four. "Best" is decided on the printed
 (rounded) values, so ties are all bold, among the rows of the same test set and scale; `hr` (detection on the HR
 image) is the upper bound, not a competitor, and is never bold. Order of rows and columns: the CSVs' (config) order.
 """
@@ -67,6 +69,38 @@ def _cells(rows: Sequence[dict], metrics: Sequence[tuple[str, str]], bold: Calla
             for i, r in enumerate(rows)]
 
 
+def seed_means(rows: Sequence[dict], metrics: Sequence[str]) -> list[dict]:
+    """Rows of one table averaged over seeds: one row per key (every column but seed, the metrics and the counts
+    that vary with the seed), in order of first appearance; metrics are means, `<metric>_sd` the sample standard
+    deviation ('' for one seed), `n_seeds` the count, n_det the rounded mean."""
+    import statistics
+
+    varying = {"seed", "n_det", *metrics}
+    groups: dict[tuple, list[dict]] = {}
+    for r in rows:
+        groups.setdefault(tuple((k, str(v)) for k, v in r.items() if k not in varying), []).append(r)
+    out = []
+    for key, runs in groups.items():
+        row = dict(key)
+        row["n_seeds"] = len(runs)
+        for m in metrics:
+            values = [float(r[m]) for r in runs]
+            row[m] = statistics.fmean(values)
+            row[f"{m}_sd"] = statistics.stdev(values) if len(values) > 1 else ""
+        if "n_det" in runs[0]:
+            row["n_det"] = round(statistics.fmean(int(r["n_det"]) for r in runs))
+        out.append(row)
+    return out
+
+
+def _sd_md(row: dict, metric: str) -> str:
+    """" ± sd" of a metric over seeds in the printed unit, '' for one seed."""
+    if row.get(f"{metric}_sd", "") == "":
+        return ""
+    sd = float(row[f"{metric}_sd"])
+    return f" ± {sd:.2f}" if metric == "psnr_y" else f" ± {100.0 * sd:.1f}"
+
+
 def _scale_md(scale: str | int) -> str:
     return f"\N{MULTIPLICATION SIGN}{int(scale)}"
 
@@ -90,8 +124,9 @@ def detection_markdown(rows: Sequence[dict]) -> str:
         for i in idx:
             r, c = rows[i], cells[i]
             name = f"`{r['condition']}`" + (" (upper bound)" if r["condition"] in NOT_RANKED else "")
-            lines.append(f"| {_scale_md(r['scale'])} | {name} | {c['precision']} | {c['recall']} | {c['hmean']} | "
-                         f"{r['n_images']} | {r['n_gt']} | {r['n_det']} |")
+            name += f" ({r['n_seeds']} seeds)" if r.get("n_seeds", 1) > 1 else ""
+            lines.append(f"| {_scale_md(r['scale'])} | {name} | {c['precision']} | {c['recall']} | "
+                         f"{c['hmean']}{_sd_md(r, 'hmean')} | {r['n_images']} | {r['n_gt']} | {r['n_det']} |")
     return "\n".join(lines) + "\n"
 
 
@@ -147,10 +182,13 @@ def latex_tables(detection_rows: Sequence[dict], sr_rows: Sequence[dict]) -> str
 
 def write_detection_markdown(detection_csv: str | os.PathLike, out_md: str | os.PathLike) -> None:
     """results/detection_table.csv -> results/detection_table.md (`detection_markdown`)."""
-    write_text_atomic(out_md, detection_markdown(read_csv(detection_csv)))
+    rows = seed_means(read_csv(detection_csv), [m for m, _ in DETECTION_METRICS])
+    write_text_atomic(out_md, detection_markdown(rows))
 
 
 def write_latex_tables(detection_csv: str | os.PathLike, sr_csv: str | os.PathLike,
                        out_tex: str | os.PathLike) -> None:
     """results/detection_table.csv + results/sr_table.csv -> results/tables.tex (`latex_tables`)."""
-    write_text_atomic(out_tex, latex_tables(read_csv(detection_csv), read_csv(sr_csv)))
+    detection = seed_means(read_csv(detection_csv), [m for m, _ in DETECTION_METRICS])
+    sr = seed_means(read_csv(sr_csv), [m for m, _ in SR_METRICS])
+    write_text_atomic(out_tex, latex_tables(detection, sr))

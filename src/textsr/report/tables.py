@@ -8,20 +8,11 @@ from pathlib import Path
 
 from textsr.atomic import atomic_path
 
-DETECTION_COLUMNS = ["dataset", "protocol", "scale", "condition", "method", "trainset",
+DETECTION_COLUMNS = ["dataset", "protocol", "detector", "scale", "condition", "method", "trainset", "seed",
                      "precision", "recall", "hmean", "n_images", "n_gt", "n_det"]
-SR_COLUMNS = ["dataset", "scale", "condition", "psnr_y", "ssim_y", "n_images"]
-
-
-def split_condition(condition: str) -> tuple[str, str]:
-    """`rcan_dat@div2k` -> ("rcan_dat", "div2k"); baselines (`hr`, `lr`, `bicubic`, `rcan-official`) have no
-    trainset, and their method is the condition itself except for `hr` and `lr`, which involve no SR method."""
-    if "@" in condition:
-        method, trainset = condition.split("@", 1)
-        return method, trainset
-    if condition in ("hr", "lr"):
-        return "", ""
-    return condition, ""
+SR_COLUMNS = ["dataset", "scale", "condition", "method", "trainset", "seed", "psnr_y", "ssim_y", "n_images"]
+#: the key columns every row carries from the plan (`textsr.plan.Condition.columns`)
+CONDITION_COLUMNS = ("condition", "method", "trainset", "seed")
 
 
 def _load(path: str | Path) -> dict:
@@ -36,8 +27,17 @@ def _write_csv(out_csv: str | Path, columns: list[str], rows: list[dict]) -> Non
         writer.writerows(rows)
 
 
+def _key_columns(key: dict) -> dict:
+    """The condition columns of a row key (`textsr.plan.Condition.columns`)."""
+    missing = [k for k in CONDITION_COLUMNS if k not in key]
+    if missing:
+        raise KeyError(f"row key {key} lacks {missing}")
+    return {k: key[k] for k in CONDITION_COLUMNS}
+
+
 def detection_rows(eval_jsons: list[str | Path], keys: list[dict]) -> list[dict]:
-    """One table row per evaluation JSON; `keys[i]` holds dataset, protocol, scale, condition of `eval_jsons[i]`.
+    """One table row per evaluation JSON; `keys[i]` holds dataset, protocol, detector, scale and the condition
+    columns (condition, method, trainset, seed) of `eval_jsons[i]`.
 
     precision, recall, hmean are fractions in [0, 1] written with 4 decimals; n_gt / n_det count the
     care (not don't-care) ground truths and detections as the protocol does.
@@ -47,10 +47,9 @@ def detection_rows(eval_jsons: list[str | Path], keys: list[dict]) -> list[dict]
     rows = []
     for path, key in zip(eval_jsons, keys):
         result = _load(path)
-        method, trainset = split_condition(key["condition"])
         rows.append({
-            "dataset": key["dataset"], "protocol": key["protocol"], "scale": key["scale"],
-            "condition": key["condition"], "method": method, "trainset": trainset,
+            "dataset": key["dataset"], "protocol": key["protocol"], "detector": key.get("detector", ""),
+            "scale": key["scale"], **_key_columns(key),
             **{k: f"{float(result[k]):.4f}" for k in ("precision", "recall", "hmean")},
             **{k: int(result[k]) for k in ("n_images", "n_gt", "n_det")},
         })
@@ -65,13 +64,13 @@ def write_detection_table(eval_jsons: list[str | Path], keys: list[dict], out_cs
 
 
 def write_sr_table(metric_jsons: list[str | Path], keys: list[dict], out_csv: str | Path) -> list[dict]:
-    """`results/sr_table.csv`: mean Y-PSNR (dB, 3 decimals) and Y-SSIM (4 decimals) per SR condition."""
+    """`results/sr_table.csv`: mean Y-PSNR (dB, 3 decimals) and Y-SSIM (4 decimals) per SR condition and seed."""
     if len(metric_jsons) != len(keys):
         raise ValueError(f"{len(metric_jsons)} metric files but {len(keys)} row keys")
     rows = []
     for path, key in zip(metric_jsons, keys):
         m = _load(path)
-        rows.append({"dataset": key["dataset"], "scale": key["scale"], "condition": key["condition"],
+        rows.append({"dataset": key["dataset"], "scale": key["scale"], **_key_columns(key),
                      "psnr_y": f"{float(m['psnr_y']):.3f}", "ssim_y": f"{float(m['ssim_y']):.4f}",
                      "n_images": int(m["n_images"])})
     _write_csv(out_csv, SR_COLUMNS, rows)
