@@ -246,7 +246,9 @@ def test_textzoom_lmdb_pairs_to_images_lr_and_labels(tmp_path):
                                    "images/train2_000000001.png", "labels.tsv", "lr/x2/train1_000000001.png",
                                    "lr/x2/train1_000000002.png", "lr/x2/train2_000000001.png"]
     assert (out / "train/images/train1_000000001.png").read_bytes() == hr1  # PNG payload kept as is
-    assert read_image(out / "train/lr/x2/train1_000000002.png").shape == (15, 60, 3)  # JPEG re-encoded as PNG
+    # JPEG re-encoded as PNG; 120x30 / 60x15 resized to the TextZoom loader's 128x32 / 64x16 (tests/test_textzoom.py)
+    assert read_image(out / "train/images/train1_000000002.png").shape == (32, 128, 3)
+    assert read_image(out / "train/lr/x2/train1_000000002.png").shape == (16, 64, 3)
     assert read_labels(out / "train/labels.tsv") == {"train1_000000001.png": "Castle",
                                                      "train1_000000002.png": "a\tb", "train2_000000001.png": "ÉCOLE"}
     assert m["splits"]["train"]["images"] == 3

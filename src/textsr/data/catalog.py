@@ -454,7 +454,9 @@ def required_files(name: str, splits: list[str] | None = None, *, gt: list[str] 
             names += [sp["gt"][v]["archive"] for v in gt_variants(sp, gt)]
         if spec["family"] == "sr_pairs":
             names += [sp["lr"][int(s)]["archive"] for s in (lr_scales or []) if int(s) in sp["lr"]]
-        out += [n for n in names if n not in out]
+        for n in names:  # one archive may serve several sources of a split (benchmark.tar, MSRA-TD500.zip)
+            if n not in out:
+                out.append(n)
     return out
 
 

@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from textsr.distill import CRAFT_STRIDES, MANIFEST, resize_map
+from textsr.distill import MANIFEST, resize_map
+from textsr.distill.teacher import TEACHER_SIGNALS, feature_key
 from textsr.imageio import list_images, read_image
 
 
@@ -58,7 +59,10 @@ class PatchSampler:
 
     teacher_dir: output of `textsr.distill.compute_teacher_maps` (`<stem>.npz` with one array per layer).
     `sample(B)` -> {"lr": (B, 3, P, P), "hr": (B, 3, P*scale, P*scale)} float32 in 0-255, plus "teacher":
-    {layer: (B, 1, P, P) float32} when teacher layers are given. `state_dict()` / `load_state_dict()` hold the RNG.
+    {layer: (B, 1, P, P) float32} when teacher layers are given, and "teacher_features": {layer: (B, C, P, P)
+    float32} with `teacher_features` (a cache written with features). The teacher crops draw no random numbers:
+    the same seed gives the same LR/HR patches with and without a teacher. `state_dict()` / `load_state_dict()`
+    hold the RNG.
     """
 
     def __init__(
@@ -72,10 +76,12 @@ class PatchSampler:
         stems: Sequence[str] | None = None,
         teacher_dir: str | Path | None = None,
         teacher_layers: Sequence[str] = (),
+        teacher_features: bool = False,
         augment: bool = True,
     ):
         self.scale, self.patch_size, self.augment = int(scale), int(patch_size), bool(augment)
         self.teacher_layers = list(teacher_layers) if teacher_dir is not None else []
+        self.teacher_features = bool(teacher_features) and bool(self.teacher_layers)
         self.rng = np.random.default_rng(seed)
         paths = pair_paths(hr_dir, lr_dir)
         stems = list(stems) if stems is not None else list(paths)
@@ -95,7 +101,7 @@ class PatchSampler:
             if min(lr.shape[:2]) < self.patch_size:
                 skipped.append(stem)
                 continue
-            item = {"stem": stem, "hr": hr, "lr": lr, "teacher": {}}
+            item = {"stem": stem, "hr": hr, "lr": lr, "teacher": {}, "features": {}}
             if self.teacher_layers:
                 path = Path(teacher_dir) / f"{stem}.npz"
                 if not path.is_file():
@@ -110,6 +116,12 @@ class PatchSampler:
                         if m.shape[0] < need[0] or m.shape[1] < need[1]:
                             raise ValueError(f"{path}: {layer} map {m.shape} smaller than HR/{r} = {need}")
                         item["teacher"][layer] = m
+                        if self.teacher_features:
+                            key = feature_key(layer)
+                            if key not in npz.files:
+                                raise KeyError(f"{path}: no feature {key!r}: the cache was written without "
+                                               f"features (teacher cache key ending in -feat)")
+                            item["features"][layer] = np.asarray(npz[key])
             self.items.append(item)
         if not self.items:
             raise ValueError(f"no training image has an LR side >= patch_size {self.patch_size} (skipped {skipped})")
@@ -119,7 +131,7 @@ class PatchSampler:
         if not self.teacher_layers:
             return {}
         manifest = Path(teacher_dir) / MANIFEST
-        known = dict(CRAFT_STRIDES)
+        known = dict(TEACHER_SIGNALS)
         if manifest.is_file():
             known.update({k: int(v) for k, v in json.loads(manifest.read_text()).get("strides", {}).items()})
         unknown = [l for l in self.teacher_layers if l not in known]
@@ -139,6 +151,7 @@ class PatchSampler:
         p, s = self.patch_size, self.scale
         lrs, hrs = [], []
         teach: dict[str, list[np.ndarray]] = {l: [] for l in self.teacher_layers}
+        feats: dict[str, list[np.ndarray]] = {l: [] for l in self.teacher_layers} if self.teacher_features else {}
         for _ in range(batch_size):
             item = self.items[int(self.rng.integers(len(self.items)))]
             h, w = item["lr"].shape[:2]
@@ -150,6 +163,9 @@ class PatchSampler:
             for layer, r in self.strides.items():
                 y0, x0, n = y * s // r, x * s // r, p * s // r
                 teach[layer].append(_dihedral(item["teacher"][layer][y0 : y0 + n, x0 : x0 + n], *flips))
+                if layer in feats:  # (C, h, w): flip the spatial axes of a (h, w, C) view
+                    window = item["features"][layer][:, y0 : y0 + n, x0 : x0 + n].transpose(1, 2, 0)
+                    feats[layer].append(_dihedral(window, *flips).transpose(2, 0, 1))
         batch = {
             "lr": torch.from_numpy(np.stack(lrs).transpose(0, 3, 1, 2).astype(np.float32)),
             "hr": torch.from_numpy(np.stack(hrs).transpose(0, 3, 1, 2).astype(np.float32)),
@@ -158,5 +174,9 @@ class PatchSampler:
             batch["teacher"] = {
                 l: resize_map(torch.from_numpy(np.stack(m)[:, None].astype(np.float32)), (p, p))
                 for l, m in teach.items()
+            }
+        if feats:
+            batch["teacher_features"] = {
+                l: resize_map(torch.from_numpy(np.stack(f).astype(np.float32)), (p, p)) for l, f in feats.items()
             }
         return batch

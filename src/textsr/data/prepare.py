@@ -20,12 +20,12 @@ import os
 import re
 import shutil
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from PIL import Image
 
 from textsr.data import catalog
-from textsr.data.archive import safe_extract
+from textsr.data.archive import extract_limits, safe_extract
 from textsr.data.download import ManualDownloadRequired, manual_message
 from textsr.data.textzoom import export_lmdb, write_labels
 from textsr.imageio import IMAGE_SUFFIXES
@@ -75,8 +75,9 @@ def _require_archive(downloads: Path, name: str) -> Path:
 class _Extracted:
     """Extracts each needed archive once into work/<archive name>/, only the members under the wanted paths."""
 
-    def __init__(self, downloads: Path, work: Path, wanted: dict[str, set[str]]):
+    def __init__(self, downloads: Path, work: Path, wanted: dict[str, set[str]], limits: dict | None = None):
         self.downloads, self.work, self.wanted = downloads, work, wanted
+        self.limits = dict(limits or {})  # safe_extract's max_bytes / max_ratio (decompression-bomb caps)
         self.roots: dict[str, Path] = {}
 
     def root(self, name: str) -> Path:
@@ -85,7 +86,7 @@ class _Extracted:
             target = self.work / name
             prefixes = self.wanted.get(name, {""})
             log.info("extracting %s", archive)
-            safe_extract(archive, target, include=None if "" in prefixes else _include(prefixes))
+            safe_extract(archive, target, include=None if "" in prefixes else _include(prefixes), **self.limits)
             self.roots[name] = target
         return self.roots[name]
 
@@ -160,13 +161,12 @@ def _commit(staging: Path, out_root: Path, manifest: dict[str, Any]) -> dict[str
 
 
 def _sources(downloads: Path, names: list[str]) -> dict[str, Any]:
-    """Provenance: the recorded sha256 of each archive used (from the download step's record), when known."""
-    out = {}
-    for name in names:
-        record = downloads / f"{name}.sha256"
-        out[name] = {"sha256": record.read_text().split()[0] if record.is_file() and record.read_text().split()
-                     else None}
-    return out
+    """Provenance: what the download step verified for each archive used (textsr.data.download.verified_sha256):
+    {"sha256": ..., "verified": True / False (verify=False rehearsal) / None (only a record, no marker)}; for a
+    folder (TextZoom) the sha256 of its per-file record `<name>.sha256.json`."""
+    from textsr.data.download import verified_sha256
+
+    return {name: verified_sha256(downloads, name) for name in names}
 
 
 def _check_count(name: str, split: str, expected: int | None, actual: int) -> None:
@@ -174,12 +174,13 @@ def _check_count(name: str, split: str, expected: int | None, actual: int) -> No
         log.warning("%s/%s: %d images, the catalogue expects %d", name, split, actual, expected)
 
 
-def _extractor(downloads: Path, staging: Path, sources: list[dict[str, Any]]) -> _Extracted:
+def _extractor(downloads: Path, staging: Path, sources: list[dict[str, Any]], limits: dict | None = None
+               ) -> _Extracted:
     """One extraction of every archive folder that `sources` ({archive, path} entries) name."""
     wanted: dict[str, set[str]] = {}
     for src in sources:
         wanted.setdefault(src["archive"], set()).add(src["path"])
-    return _Extracted(downloads, staging / ".work", wanted)
+    return _Extracted(downloads, staging / ".work", wanted, limits)
 
 
 def _gather_images(ex: _Extracted, sources: list[dict[str, Any]], out_dir: Path) -> None:
@@ -193,12 +194,12 @@ def _gather_images(ex: _Extracted, sources: list[dict[str, Any]], out_dir: Path)
 # ---------------------------------------------------------------------------------------------- families
 
 def prepare_detection(spec: dict[str, Any], downloads: Path, staging: Path, *, splits: list[str],
-                      gt: list[str] | None = None) -> dict[str, Any]:
+                      gt: list[str] | None = None, limits: dict | None = None) -> dict[str, Any]:
     """Images and native ground truth per split: `{split}/images/`, `{split}/gt/` (+ `gt_<variant>/`)."""
     chosen = {s: spec["splits"][s] for s in splits}
     variants = {s: catalog.gt_variants(sp, gt) for s, sp in chosen.items()}
     ex = _extractor(downloads, staging, [src for s, sp in chosen.items()
-                                         for src in sp["images"] + [sp["gt"][v] for v in variants[s]]])
+                                         for src in sp["images"] + [sp["gt"][v] for v in variants[s]]], limits)
     report: dict[str, Any] = {}
     for split, sp in chosen.items():
         images_out = staging / split / "images"
@@ -235,7 +236,7 @@ def prepare_detection(spec: dict[str, Any], downloads: Path, staging: Path, *, s
 
 
 def prepare_sr_pairs(spec: dict[str, Any], downloads: Path, staging: Path, *, splits: list[str],
-                     lr_scales: list[int] | None = None) -> dict[str, Any]:
+                     lr_scales: list[int] | None = None, limits: dict | None = None) -> dict[str, Any]:
     """HR images to `{split}/images/`, official LR to `{split}/lr/x{s}/<HR file name>`.
 
     lr_scales None: every scale whose archive is in `downloads` ("where present"); a list: exactly those (missing
@@ -249,7 +250,7 @@ def prepare_sr_pairs(spec: dict[str, Any], downloads: Path, staging: Path, *, sp
         else:
             scales[s] = [int(k) for k in lr_scales if int(k) in sp["lr"]]
     ex = _extractor(downloads, staging, [src for s, sp in chosen.items()
-                                         for src in sp["images"] + [sp["lr"][k] for k in scales[s]]])
+                                         for src in sp["images"] + [sp["lr"][k] for k in scales[s]]], limits)
     report: dict[str, Any] = {}
     for split, sp in chosen.items():
         images_out = staging / split / "images"
@@ -283,7 +284,13 @@ def prepare_sr_pairs(spec: dict[str, Any], downloads: Path, staging: Path, *, sp
 
 
 def prepare_textzoom(spec: dict[str, Any], downloads: Path, staging: Path, *, splits: list[str]) -> dict[str, Any]:
-    """TextZoom LMDB folders -> `{split}/images/` (HR), `{split}/lr/x2/` (LR), `{split}/labels.tsv`."""
+    """TextZoom LMDB folders -> `{split}/images/` (HR 128x32), `{split}/lr/x2/` (LR 64x16), `{split}/labels.tsv`.
+
+    Every pair is resized as TextZoom's own loader does (PIL bicubic; textsr.data.textzoom), which the manifest
+    records per split as "hr_size" / "lr_size" ([W, H]) and "resize".
+    """
+    from textsr.data.textzoom import HR_SIZE
+
     report: dict[str, Any] = {}
     for split in splits:
         sp = spec["splits"][split]
@@ -296,7 +303,9 @@ def prepare_textzoom(spec: dict[str, Any], downloads: Path, staging: Path, *, sp
             rows += export_lmdb(lmdb_dir, staging / split, prefix=sub.replace("/", "_"), scale=sp["scale"])
         write_labels(staging / split / "labels.tsv", rows)
         _check_count("TextZoom", split, sp.get("count"), len(rows))
-        report[split] = {"images": len(rows), "lr": {str(sp["scale"]): len(rows)}, "labels": "labels.tsv"}
+        report[split] = {"images": len(rows), "lr": {str(sp["scale"]): len(rows)}, "labels": "labels.tsv",
+                         "hr_size": list(HR_SIZE), "lr_size": [v // sp["scale"] for v in HR_SIZE],
+                         "resize": "PIL BICUBIC of the RGB image, as TextZoom's loader (alignCollate_real)"}
     return report
 
 
@@ -309,12 +318,13 @@ FAMILIES: dict[str, Callable[..., dict[str, Any]]] = {
 
 def prepare_dataset(name: str, downloads_dir: str | Path, out_root: str | Path, *, spec: dict[str, Any] | None = None,
                     splits: list[str] | None = None, gt: list[str] | None = None,
-                    lr_scales: list[int] | None = None) -> dict[str, Any]:
+                    lr_scales: list[int] | None = None, limits: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Prepare one catalogue dataset from `downloads_dir` into `out_root` (= resources/datasets/{name}).
 
     spec: the catalogue entry (default catalog.dataset(name)); tests pass their own. splits: default all.
     gt: ground-truth variants (detection; default each split's default -> `{split}/gt/`, others -> `gt_<v>/`).
     lr_scales: official LR scales (sr_pairs; default: those whose archive is present).
+    limits: the config's `downloads` caps on extraction ({max_extract_gib, max_ratio}; `extract_limits` defaults).
     Archives are expected checksum-verified by the download step (fetch / fetch_archive); a missing one raises
     ManualDownloadRequired naming its path and URL. Returns the manifest (also written to out_root/manifest.json).
     """
@@ -334,6 +344,8 @@ def prepare_dataset(name: str, downloads_dir: str | Path, out_root: str | Path, 
             kwargs["gt"] = gt
         elif family == "sr_pairs":
             kwargs["lr_scales"] = lr_scales
+        if family in ("detection", "sr_pairs"):
+            kwargs["limits"] = extract_limits(limits)
         report = FAMILIES[family](spec, downloads, staging, **kwargs)
         work = staging / ".work"
         used = sorted({p.name for p in work.iterdir()} if work.is_dir() else set())

@@ -1,27 +1,34 @@
-"""TextZoom LMDB (real LR/HR scene-text word pairs, x2) -> image files.
+"""TextZoom LMDB (real LR/HR scene-text word pairs, x2) -> image files of the loader's fixed size.
 
 Schema (official repo WenjiaWang0312/TextZoom, `src/dataset/dataset.py` lmdbDataset_real), index 1-based:
     num-samples         -> decimal count N
     label-%09d          -> UTF-8 word label (case-sensitive, with punctuation)
     image_hr-%09d       -> encoded HR image (about 128x32; some loaders fall back to image-%09d)
     image_lr-%09d       -> encoded LR image (about 64x16)
-Sizes vary between samples: the TextZoom loader resizes HR to 128x32 and LR to 64x16 at read time; the export
-below keeps the stored pixels.
+The stored sizes vary between samples (an HR of 130x35 beside an LR of 61x17), so HR is not 2 x LR. The official
+loader resizes every pair when it reads it: `buf2PIL` decodes with PIL and `.convert('RGB')`, then
+`alignCollate_real` applies `resizeNormalize((imgW, imgH))` to HR and `resizeNormalize((imgW // down_sample_scale,
+imgH // down_sample_scale))` to LR, i.e. `img.resize(size, Image.BICUBIC)`, with width 128, height 32 and
+down_sample_scale 2 from `src/config/super_resolution.yaml` (JasonBoy1/TextZoom @
+f5b887b3be7c94db85a2687824c9c8eb06b4b6c3, `src/dataset/dataset.py`). The export does exactly that, once: HR 128x32 and LR 64x16 (W x H), PIL BICUBIC on the
+RGB image, so every exported pair satisfies HR = 2 x LR and `textsr.data.patches.load_pair` reads it. The exported
+pixels are the uint8 images the official loader passes to ToTensor.
 
 Export layout (one split folder):
-    images/<prefix>_<index:09d>.png       HR
-    lr/x2/<prefix>_<index:09d>.png        LR, paired with the HR by identical file name
+    images/<prefix>_<index:09d>.png       HR, 128x32
+    lr/x2/<prefix>_<index:09d>.png        LR, 64x16, paired with the HR by identical file name
     labels.tsv                            `name<TAB>label` lines, label escaped (\\\\, \\t, \\n, \\r)
-PNG payloads are written byte-identical; other formats (JPEG) are decoded and re-encoded as RGB PNG (lossless from
-the decoded pixels). EXIF orientation is never applied.
+A payload that is already an RGB PNG of the target size is written byte-identical; every other image is decoded,
+converted to RGB, resized and written as PNG. EXIF orientation is never applied.
 """
 
 from __future__ import annotations
 
 import io
+import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import lmdb
 import numpy as np
@@ -30,7 +37,10 @@ from PIL import Image
 from textsr.atomic import write_bytes_atomic
 from textsr.imageio import write_png
 
+log = logging.getLogger(__name__)
+
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+HR_SIZE = (128, 32)  # (W, H): TextZoom's loader size (super_resolution.yaml width / height); LR is HR // scale
 
 
 class TextZoomError(ValueError):
@@ -80,18 +90,26 @@ def read_lmdb(path: str | Path) -> Iterator[TextZoomSample]:
         env.close()
 
 
-def _write_image(data: bytes, out: Path, what: str) -> None:
-    """Check the payload decodes, then write it as PNG (bytes kept when already PNG)."""
+def _write_image(data: bytes, out: Path, what: str, size: tuple[int, int]) -> bool:
+    """Decode the payload, make it RGB of `size` (W, H) with PIL BICUBIC as the official loader, write it as PNG.
+
+    Returns True when the image was resized (False: already that size; an RGB PNG is then written byte-identical).
+    """
     try:
         with Image.open(io.BytesIO(data)) as im:
             im.load()
-            rgb = None if data.startswith(PNG_MAGIC) else np.asarray(im.convert("RGB"), dtype=np.uint8)
+            resized = im.size != tuple(size)
+            if data.startswith(PNG_MAGIC) and im.mode == "RGB" and not resized:
+                rgb = None
+            else:
+                rgb = np.asarray(im.convert("RGB").resize(tuple(size), Image.Resampling.BICUBIC), dtype=np.uint8)
     except Exception as exc:  # PIL raises many types on corrupt data
         raise TextZoomError(f"{what}: cannot decode image ({type(exc).__name__}: {exc})") from None
     if rgb is None:
         write_bytes_atomic(out, data)
     else:
         write_png(out, rgb)
+    return resized
 
 
 def escape_label(text: str) -> str:
@@ -111,18 +129,29 @@ def unescape_label(text: str) -> str:
     return "".join(out)
 
 
-def export_lmdb(path: str | Path, out_split: str | Path, *, prefix: str, scale: int = 2) -> list[tuple[str, str]]:
-    """Write one LMDB's pairs into `out_split`/images/ and lr/x{scale}/; return [(file name, label)] in order.
+def export_lmdb(path: str | Path, out_split: str | Path, *, prefix: str, scale: int = 2,
+                hr_size: tuple[int, int] = HR_SIZE) -> list[tuple[str, str]]:
+    """Write one LMDB's pairs into `out_split`/images/ (HR, `hr_size` W x H) and lr/x{scale}/ (LR, hr_size //
+    scale); return [(file name, label)] in order.
 
-    labels.tsv is not written here (a split may merge several LMDBs); see write_labels.
+    Both are resized as TextZoom's loader does (module docstring). labels.tsv is not written here (a split may
+    merge several LMDBs); see write_labels.
     """
     out_split = Path(out_split)
-    rows = []
+    hr_w, hr_h = (int(v) for v in hr_size)
+    if hr_w % scale or hr_h % scale:
+        raise ValueError(f"hr_size {hr_w}x{hr_h} is not divisible by the scale {scale}")
+    lr_size = (hr_w // scale, hr_h // scale)
+    rows, resized_hr, resized_lr = [], 0, 0
     for sample in read_lmdb(path):
         name = f"{prefix}_{sample.index:09d}.png"
-        _write_image(sample.hr, out_split / "images" / name, f"{path}: image_hr-{sample.index:09d}")
-        _write_image(sample.lr, out_split / "lr" / f"x{scale}" / name, f"{path}: image_lr-{sample.index:09d}")
+        resized_hr += _write_image(sample.hr, out_split / "images" / name, f"{path}: image_hr-{sample.index:09d}",
+                                   (hr_w, hr_h))
+        resized_lr += _write_image(sample.lr, out_split / "lr" / f"x{scale}" / name,
+                                   f"{path}: image_lr-{sample.index:09d}", lr_size)
         rows.append((name, sample.label))
+    log.info("%s: %d pairs; %d HR resized to %dx%d and %d LR to %dx%d (PIL bicubic, as TextZoom's loader)", path,
+             len(rows), resized_hr, hr_w, hr_h, resized_lr, *lr_size)
     return rows
 
 
