@@ -1,0 +1,31 @@
+"""Word recognition with EasyOCR's pretrained english_g2 (scoring only, never trained here).
+
+    from textsr.recognition import recognize_testset, recognize_word_images, recognize_folder
+
+Modules: `weights` (english_g2.pth source, md5, installation), `preprocess` (EasyOCR's grey / height-64 / padding
+input), `ctc` (character set, greedy decoding, confidence), `crops` (region -> rectified crop), `reader`
+(`WordReader`), `text` (TextZoom/TSRN normalisation), `measure` (what the pipeline and the CLI call), `cli`.
+The model itself is `textsr.models.recognizer.CRNN`. Names below are imported on first use, so that
+`python -m textsr` (which imports `textsr.recognition.cli`) does not load torch to print its help.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+_EXPORTS = {
+    "recognize_testset": "measure", "recognize_word_images": "measure", "recognize_folder": "measure",
+    "Reading": "reader", "WordReader": "reader", "normalize_text": "text", "words_match": "text",
+    "RECOGNIZER_FILENAME": "weights", "RECOGNIZER_MD5": "weights", "install_recognizer_weights": "weights",
+    "recognizer_weights_source": "weights",
+}
+__all__ = [  # noqa: RUF022 (grouped by module as above)
+    "recognize_testset", "recognize_word_images", "recognize_folder", "Reading", "WordReader", "normalize_text",
+    "words_match", "RECOGNIZER_FILENAME", "RECOGNIZER_MD5", "install_recognizer_weights", "recognizer_weights_source",
+]
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
