@@ -1,4 +1,5 @@
-"""CRAFT pre-/post-processing on hand-computed cases, result files, and equality with the official code's boxes."""
+"""CRAFT pre-/post-processing on hand-computed cases, result files, and equality with the official code's boxes
+(the reference model and the folded, channels-last fp32 model that detect_folder runs, on every fixture)."""
 
 from __future__ import annotations
 
@@ -12,16 +13,21 @@ import pytest
 import torch
 from conftest import needs_samples
 
+from textsr.checkpoint import CheckpointError
 from textsr.detect import (
     boxes_from_scores,
     detect_folder,
     detect_image,
+    detections_from_maps,
     format_detections,
     normalize_mean_variance,
     polygons_from_scores,
     resize_aspect_ratio,
+    score_maps,
 )
-from textsr.imageio import read_image, write_png
+from textsr.detect_lines import merge_lines
+from textsr.imageio import ImageReadError, read_image, write_png
+from textsr.models.craft import fold_for_inference
 
 OFFICIAL = Path(__file__).parent / "data" / "craft_official_boxes.json"
 
@@ -228,6 +234,11 @@ def test_detect_folder_writes_one_result_file_per_image(tmp_path, weights_path, 
     assert lines == format_detections(dets)
     assert summary["n_images"] == 2 and summary["n_boxes"] == len(lines) and summary["seconds"] > 0
     assert any("words.png" in r.getMessage() for r in caplog.records)
+    settings = summary["settings"]
+    assert settings["precision"] == "fp32" and settings["poly"] is False and settings["refine"] is False
+    assert (settings["text_threshold"], settings["link_threshold"], settings["low_text"]) == (0.7, 0.4, 0.4)
+    assert (settings["canvas_size"], settings["mag_ratio"], settings["batch_size"]) == (1280, 1.5, 1)
+    assert settings["merge_lines"] is None and settings["weights"] == str(weights_path)
 
 
 def test_detect_folder_rescale_multiplies_before_truncation(tmp_path, weights_path, craft):
@@ -271,3 +282,110 @@ def test_boxes_equal_the_official_code(samples, craft, stem, poly):
     entry = json.loads(OFFICIAL.read_text())["images"][stem]
     dets = detect_image(craft, sample_input(samples, entry), poly=poly)
     assert format_detections(dets) == official_lines(entry["poly" if poly else "boxes"])
+
+
+@pytest.fixture(scope="module")
+def folded(craft):
+    """The model detect_folder runs: BN folded, ReLU fused, channels-last, fp32."""
+    return fold_for_inference(craft, "fp32")
+
+
+FIXTURE_STEMS = sorted(json.loads(OFFICIAL.read_text())["images"])
+
+
+@needs_samples
+@pytest.mark.parametrize("stem", FIXTURE_STEMS)
+def test_folded_fp32_boxes_and_polygons_equal_the_official_code_on_every_fixture(samples, folded, stem):
+    # 14 images (9 whole samples, 5 crops / subsamplings); score maps differ from the official ones by ~1e-6
+    entry = json.loads(OFFICIAL.read_text())["images"][stem]
+    region, link, ratio = score_maps(folded, sample_input(samples, entry))
+    assert format_detections(detections_from_maps(region, link, ratio)) == official_lines(entry["boxes"])
+    assert format_detections(detections_from_maps(region, link, ratio, poly=True)) == official_lines(entry["poly"])
+
+
+# ------------------------------------------------------------------------------------- detect_folder's contract
+
+
+def test_detect_folder_restores_the_callers_thread_count(tmp_path, weights_path):
+    write_png(tmp_path / "images" / "blank.png", np.full((32, 32, 3), 128, np.uint8))
+    assert torch.get_num_threads() == 1  # this module's fixture
+    detect_folder(tmp_path / "images", tmp_path / "det", weights=weights_path, threads=2)
+    assert torch.get_num_threads() == 1
+    bad = tmp_path / "bad.pth"
+    bad.write_bytes(b"not a checkpoint")
+    with pytest.raises(CheckpointError, match="bad.pth"):  # a refused checkpoint: the error names the file
+        detect_folder(tmp_path / "images", tmp_path / "det", weights=bad, threads=2)
+    assert torch.get_num_threads() == 1  # restored on error too
+
+
+def test_detect_folder_names_every_unreadable_image_before_detecting(tmp_path, weights_path):
+    images = tmp_path / "images"
+    write_png(images / "good.png", text_image())
+    (images / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n truncated")
+    (images / "empty.jpg").write_bytes(b"")
+    with pytest.raises(ImageReadError) as info:
+        detect_folder(images, tmp_path / "det", weights=weights_path, threads=1)
+    assert "broken.png" in str(info.value) and "empty.jpg" in str(info.value)
+    assert not (tmp_path / "det").exists()  # nothing detected, nothing written
+
+
+def test_batches_of_same_shape_canvases_give_the_files_of_one_image_at_a_time(tmp_path, weights_path):
+    images = tmp_path / "images"
+    write_png(images / "a.png", text_image())  # 160 x 96 -> canvas 256 x 160
+    write_png(images / "b.png", 255 - text_image())  # same canvas: batched with a.png
+    write_png(images / "c.png", text_image()[:64, :96])  # 96 x 64 -> canvas 160 x 96: a batch of its own
+    one = detect_folder(images, tmp_path / "one", weights=weights_path, threads=1)
+    three = detect_folder(images, tmp_path / "three", weights=weights_path, threads=1, batch_size=3)
+    assert three["settings"]["batch_size"] == 3 and one["n_boxes"] == three["n_boxes"] > 0
+    for name in ("res_a.txt", "res_b.txt", "res_c.txt"):
+        assert (tmp_path / "three" / name).read_text() == (tmp_path / "one" / name).read_text(), name
+
+
+def test_merge_lines_in_detect_folder_and_refused_with_polygons(tmp_path, weights_path, craft):
+    write_png(tmp_path / "images" / "words.png", text_image())
+    merge = {"gap": 2.0, "angle": 15.0}
+    summary = detect_folder(tmp_path / "images", tmp_path / "det", weights=weights_path, threads=1, merge_lines=merge)
+    words = detect_image(craft, text_image())
+    lines = (tmp_path / "det" / "res_words.txt").read_text().splitlines()
+    assert lines == format_detections(merge_lines(words, **merge))
+    assert len(lines) == len(words) - 1 == 2  # "world" and "42" become one line; "HELLO" (a line above) stays
+    assert summary["settings"]["merge_lines"] == merge
+    with pytest.raises(ValueError, match="poly"):
+        detect_folder(tmp_path / "images", tmp_path / "p", weights=weights_path, poly=True, merge_lines=merge)
+    with pytest.raises(ValueError, match="gap and angle"):
+        detect_folder(tmp_path / "images", tmp_path / "p", weights=weights_path, merge_lines={"gap": 1})
+
+
+def test_bf16_detect_folder_writes_boxes_and_says_so(tmp_path, weights_path):
+    write_png(tmp_path / "images" / "words.png", text_image())
+    summary = detect_folder(tmp_path / "images", tmp_path / "det", weights=weights_path, threads=1, precision="bf16")
+    lines = (tmp_path / "det" / "res_words.txt").read_text().splitlines()
+    assert summary["settings"]["precision"] == "bf16" and len(lines) >= 2
+    assert all(len(line.split(",")) == 8 for line in lines)
+    with pytest.raises(ValueError, match="precision"):
+        detect_folder(tmp_path / "images", tmp_path / "x", weights=weights_path, precision="fp16")
+
+
+def test_cli_detect_refine_with_an_official_format_refiner_state_dict(tmp_path, weights_path, craft):
+    from test_refinenet import passthrough_refiner_state
+
+    from textsr.cli import main
+    from textsr.weights import load_refiner
+
+    refiner = tmp_path / "refiner.pth"  # official format: DataParallel keys
+    torch.save({"module." + k: v for k, v in passthrough_refiner_state(0, noise=0.05).items()}, refiner)
+    write_png(tmp_path / "images" / "words.png", text_image())
+    rc = main(["detect", "--input", str(tmp_path / "images"), "--output", str(tmp_path / "det"), "--weights",
+               str(weights_path), "--refine", "--refiner-weights", str(refiner), "--threads", "1"])
+    assert rc == 0
+    lines = (tmp_path / "det" / "res_words.txt").read_text().splitlines()
+    expected = detect_image(craft, text_image(), refine=True, refiner=load_refiner(refiner))
+    assert lines == format_detections(expected) and len(lines) >= 2
+    # the library call behind it: poly forced on, as the official --refine (whether a word gets a 14-point polygon
+    # depends on its shape: tests/test_refinenet.py checks real ones against the official test.py)
+    summary = detect_folder(tmp_path / "images", tmp_path / "lib", weights=weights_path, threads=1, refine=True,
+                            refiner_weights=refiner)
+    assert summary["settings"]["poly"] is True and summary["settings"]["refiner_weights"] == str(refiner)
+    assert (tmp_path / "lib" / "res_words.txt").read_text().splitlines() == lines
+    assert main(["detect", "--input", str(tmp_path / "images"), "--output", str(tmp_path / "x"), "--weights",
+                 str(weights_path), "--refine", "--refiner-weights", str(tmp_path / "absent.pth")]) == 2
