@@ -1,4 +1,5 @@
-"""Weights: md5, atomic md5-checked installation, the packaged CRAFT checkpoint, strict loading."""
+"""Weights: md5, atomic md5-checked installation, the packaged CRAFT checkpoint, strict loading, the catalogue of
+checkpoints the user brings (clear message when absent, md5 recorded on first use)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,18 @@ import pytest
 import torch
 
 from textsr import weights
+from textsr.checkpoint import CheckpointError
 from textsr.models.craft import CRAFT
-from textsr.weights import ChecksumError, install_craft_weights, load_craft, md5sum
+from textsr.models.refinenet import RefineNet
+from textsr.weights import (
+    ChecksumError,
+    craft_checkpoint,
+    install_craft_weights,
+    load_craft,
+    load_refiner,
+    md5sum,
+    require_craft_weights,
+)
 
 MD5_ABC = "900150983cd24fb0d6963f7d28e17f72"  # RFC 1321 test suite: md5("abc")
 
@@ -85,5 +96,64 @@ def test_load_craft_strips_module_prefix_and_is_strict(tmp_path):
 
     extra = tmp_path / "extra.pth"
     torch.save({**{"module." + k: v for k, v in sd.items()}, "module.refiner.weight": torch.zeros(1)}, extra)
-    with pytest.raises(RuntimeError, match="refiner.weight"):
+    with pytest.raises(RuntimeError, match="refiner.weight") as info:
         load_craft(extra)
+    assert "extra.pth" in str(info.value)  # the error names the file
+
+
+def test_refused_or_non_state_dict_checkpoint_names_the_file(tmp_path):
+    html = tmp_path / "craft_mlt_25k.pth"
+    html.write_bytes(b"<!DOCTYPE html><title>Google Drive - Virus scan warning</title>")
+    with pytest.raises(CheckpointError, match="craft_mlt_25k.pth"):
+        load_craft(html)
+    listed = tmp_path / "list.pth"
+    torch.save([1, 2, 3], listed)
+    with pytest.raises(CheckpointError, match="list.pth.*not a state dict"):
+        load_craft(listed)
+    with pytest.raises(FileNotFoundError, match="absent.pth"):
+        load_refiner(tmp_path / "absent.pth")
+
+
+# ------------------------------------------------------------------------------ checkpoints the user brings
+
+
+def test_catalogue_knows_the_three_released_checkpoints_by_file_or_stem():
+    assert craft_checkpoint("craft_ic15_20k").file == "craft_ic15_20k.pth"
+    assert craft_checkpoint("craft_refiner_CTW1500.pth").arch == "refiner"
+    assert craft_checkpoint("craft_mlt_25k.pth").md5 == "2f8227d2def4037cdb3b34389dcf9ec1"
+    with pytest.raises(ValueError, match="craft_ic15_20k.pth"):
+        craft_checkpoint("craft_ic13")
+
+
+def test_absent_checkpoint_message_names_file_official_link_and_where_to_put_it(tmp_path):
+    with pytest.raises(FileNotFoundError) as info:
+        require_craft_weights("craft_ic15_20k.pth", tmp_path / "weights")
+    msg = str(info.value)
+    assert "craft_ic15_20k.pth" in msg
+    assert "https://drive.google.com/open?id=1i2R7UIUqmkUtF0jv_3MXTqmQ_9wuAnLf" in msg  # README of CRAFT-pytorch
+    assert str((tmp_path / "weights" / "craft_ic15_20k.pth").resolve()) in msg
+    with pytest.raises(FileNotFoundError, match="1XSaFwBkOaFOdtk4Ane3DFyJGPRw6v5bO"):
+        require_craft_weights("craft_refiner_CTW1500", tmp_path)
+
+
+def test_md5_is_recorded_on_first_use_and_compared_later(tmp_path):
+    torch.manual_seed(0)
+    ckpt = tmp_path / "craft_refiner_CTW1500.pth"
+    torch.save({"module." + k: v for k, v in RefineNet().state_dict().items()}, ckpt)
+    record = tmp_path / "craft_refiner_CTW1500.pth.md5"
+    assert require_craft_weights("craft_refiner_CTW1500.pth", tmp_path) == ckpt
+    assert record.read_text() == f"{md5sum(ckpt)}  craft_refiner_CTW1500.pth\n"
+    assert require_craft_weights("craft_refiner_CTW1500.pth", tmp_path) == ckpt  # same file: accepted
+    recorded = md5sum(ckpt)
+    torch.save({"module." + k: v + 1 for k, v in RefineNet().state_dict().items()}, ckpt)  # replaced silently
+    with pytest.raises(ChecksumError) as info:
+        require_craft_weights("craft_refiner_CTW1500.pth", tmp_path)
+    assert str(ckpt) in str(info.value) and recorded in str(info.value) and md5sum(ckpt) in str(info.value)
+
+
+def test_first_use_of_a_wrong_file_fails_and_records_nothing(tmp_path):
+    ckpt = tmp_path / "craft_ic15_20k.pth"
+    torch.save(RefineNet().state_dict(), ckpt)  # a refiner saved under the IC15 detector's name
+    with pytest.raises(RuntimeError, match="craft_ic15_20k.pth.*CRAFT"):
+        require_craft_weights("craft_ic15_20k.pth", tmp_path)
+    assert not (tmp_path / "craft_ic15_20k.pth.md5").exists()

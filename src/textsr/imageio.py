@@ -53,3 +53,26 @@ def list_images(folder: str | Path) -> list[Path]:
     if not folder.is_dir():
         raise FileNotFoundError(f"{folder}: image folder does not exist")
     return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+
+
+def check_images(paths: list[Path] | list[str]) -> None:
+    """Decode every image of `paths` once; raise one ImageReadError naming every unreadable file.
+
+    Run before a long job (detection, SR) so that a folder with several broken images is reported in one go, not
+    one file per rerun.
+    """
+    bad = []
+    for path in paths:
+        try:
+            read_image(path)
+        except (ImageReadError, FileNotFoundError) as exc:
+            bad.append(str(exc))
+    if bad:
+        raise ImageReadError(f"{len(bad)} unreadable image(s):\n  " + "\n  ".join(bad))
+
+
+def list_readable_images(folder: str | Path) -> list[Path]:
+    """`list_images(folder)` after `check_images` on them: the images of a job's input folder, all decodable."""
+    paths = list_images(folder)
+    check_images(paths)
+    return paths

@@ -10,14 +10,15 @@ from typing import Iterator
 
 
 @contextlib.contextmanager
-def to_file(path: str | Path) -> Iterator[logging.Logger]:
-    """Redirect stdout, stderr and the root logger to `path` (appending is not wanted: a rerun starts afresh).
+def to_file(path: str | Path, append: bool = False) -> Iterator[logging.Logger]:
+    """Redirect stdout, stderr and the root logger to `path`: a rerun starts the log afresh, except with `append`
+    (training, which resumes after a kill: its log keeps what the killed run wrote).
 
     Tracebacks of exceptions raised inside the block land in the log too, then the exception propagates.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", buffering=1) as fh:
+    with open(path, "a" if append else "w", buffering=1) as fh:
         handler = logging.StreamHandler(fh)
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         root = logging.getLogger()
