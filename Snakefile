@@ -28,14 +28,14 @@ include: "workflow/rules/train.smk"
 include: "workflow/rules/superres.smk"
 include: "workflow/rules/detect.smk"
 include: "workflow/rules/evaluate.smk"
+include: "workflow/rules/recognize.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/figures.smk"
 
 
 rule all:
-    """Both tables of the study."""
+    """Every table and figure of the study."""
     input:
-        "results/detection_table.csv",
-        "results/sr_table.csv",
+        table_targets(),
         rules.figures.input,
     default_target: True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -45,13 +46,22 @@ def test_paper_config_plans_the_whole_study_without_downloading(workflow_copy):
                      "--configfile", "configs/paper.yaml")
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     jobs = _job_counts(run.stdout)
-    # 7 test sets x (hr + 2 scales x (lr, bicubic, rcan-official, rcan/rcan_dat @ div2k)) + textzoom's 2 models at x2
-    # = 7 x (1 + 2 x 5 + 2) = 91 detections; trained: 2 methods x (div2k x2, div2k x4, textzoom x2) = 6
-    assert jobs["detect"] == 91 and jobs["evaluate"] == 91
-    assert jobs["train"] == 6
+    # trained conditions: the RCAN arms (rcan, rcan_sa, rcan_dat) on div2k x2, x4 and textzoom x2 = 9; E-RFDN, RFDN,
+    # A2N x 3 arms on div2k x2, x4 = 18; SRNet x 3 arms on div2k x4 = 3; the baselines on div2k x4 (rcan10x6 and its
+    # _sa, _dat, _fakd, _fakd_dat, _srkd; fsrcnn, fsrcnn_pisr) = 8: 38 trainings (+ PISR's privileged teacher).
+    # Detections per test set: hr + x2 (lr, bicubic, rcan-official + 3 + 3 + 9) + x4 (3 + 3 + 9 + 3 + 8) = 45; 7 sets.
+    assert jobs["detect"] == 7 * 45 and jobs["evaluate"] == 7 * 45
+    assert jobs["train"] == 38 and jobs["train_privileged"] == 1
     # 6 catalogue test sets (ctw1500 and ctw1500_2020 share one) + div2k + textzoom + set5, set14, b100, urban100
     assert jobs["prepare_dataset"] == 12 and jobs["fetch"] > 0
     assert "synthetic_dataset" not in jobs  # config.yaml's synthetic sets are replaced, not merged
+    # each test set is detected with its own CRAFT settings, named in the path; without the user's IC15 model and
+    # LinkRefiner the General model stands in, and the name says so
+    for path in ["results/det/hr/icdar2013/x1/general-box-l0.2", "results/det/hr/icdar2015/x1/general-box-fallback",
+                 "results/det/bicubic/msra_td500/x4/general-box-merge1a10",
+                 "results/det/rcan_dat@div2k-s1234/ctw1500/x2/general-poly-fallback",
+                 "results/det/lr/totaltext/x4/general-poly", "results/eval/hr/icdar2017_mlt/x1/general-box-c2560.json"]:
+        assert path in run.stdout, path
     assert not (workflow_copy / "resources" / "downloads").exists()  # a dry run downloads nothing
 
 
@@ -63,3 +73,41 @@ def test_slurm_profile_dry_run_requests_gpus(workflow_copy):
     assert "gpu=1" in detect and "slurm_partition=gpu" in detect
     evaluate = out.split("rule evaluate:", 1)[1].split("\n[", 1)[0]
     assert "gpu=" not in evaluate and "slurm_partition=cpu" in evaluate
+
+
+def test_a_replaced_archive_re_prepares_its_data_set_and_only_that_one(workflow_copy, tmp_path):
+    """Issue 9.7: replacing an archive in resources/downloads/ and deleting its record (as the README advises)
+    reruns that archive's fetch job (its size / mtime are a param) and, through its changed marker, its prepare
+    job; the other data set is untouched."""
+    import yaml
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from replicas import write_replicas
+
+    wd = tmp_path / "wf"
+    shutil.copytree(workflow_copy, wd, ignore=shutil.ignore_patterns(".snakemake", "resources", "results", "logs"))
+    downloads = wd / "resources" / "downloads"
+    write_replicas(downloads, samples=None, which=["msra_td500", "textzoom"])
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    config.update(testsets={"msra_td500": {"source": "catalog", "catalog": "msra_td500", "protocol": "msra-td500"}},
+                  trainsets={"textzoom": {"source": "catalog", "catalog": "textzoom", "lr": "native"}},
+                  scales=[2], methods={})
+    (wd / "replaced.yaml").write_text(yaml.safe_dump(config))
+    targets = ["resources/datasets/msra_td500/manifest.json", "resources/datasets/textzoom/manifest.json"]
+    run = _snakemake(wd, "--cores", "1", "--configfile=replaced.yaml", *targets)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    assert "Nothing to be done" in _snakemake(wd, "-n", "--configfile=replaced.yaml", *targets).stdout
+
+    other = tmp_path / "other"
+    write_replicas(other, samples=None, which=["msra_td500"], seed=1)  # different images: a different archive
+    (downloads / "MSRA-TD500.zip").write_bytes((other / "MSRA-TD500.zip").read_bytes())
+    (downloads / "MSRA-TD500.zip.sha256").unlink()
+    plan = _snakemake(wd, "-n", "--configfile=replaced.yaml", *targets)
+    jobs = _job_counts(plan.stdout)
+    assert jobs == {"fetch": 1, "prepare_dataset": 1, "total": 2}, plan.stdout[-3000:]
+    assert "MSRA-TD500.zip" in plan.stdout and "wildcards: key=msra_td500" in plan.stdout
+    run = _snakemake(wd, "--cores", "1", "--configfile=replaced.yaml", *targets)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    manifest = json.loads((wd / targets[0]).read_text())
+    recorded = (downloads / "MSRA-TD500.zip.sha256").read_text().split()[0]
+    assert manifest["sources"]["MSRA-TD500.zip"]["sha256"] == recorded  # the new archive's first-use record

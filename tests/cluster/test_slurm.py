@@ -35,4 +35,4 @@ def test_dag_on_one_node_slurm_equals_local_run():
         pytest.skip("could not install SLURM with apt-get: " + run.stderr[-500:])
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-3000:]
     assert "detection_table.csv: SLURM == local" in run.stdout
-    assert "rule_train_wildcards_rcan_dat_synth_4" in run.stdout  # the GPU rules really went through sbatch
+    assert "rule_train_wildcards_rcan_dat_synth_7_4" in run.stdout  # the GPU rules really went through sbatch (seed 7)

@@ -37,14 +37,23 @@ def workdir(tmp_path_factory) -> Path:
     return wd
 
 
-def _table(path: Path) -> dict[str, dict]:
+def _rows(path: Path) -> list[dict]:
     with open(path, newline="") as fh:
-        return {row["condition"]: row for row in csv.DictReader(fh)}
+        return list(csv.DictReader(fh))
+
+
+def _table(path: Path) -> dict[str, dict]:
+    return {row["condition"]: row for row in _rows(path)}
+
+
+ARMS = ["rcan@synth", "rcan_sa@synth", "rcan_dat@synth"]
 
 
 def test_detection_table_has_every_condition_and_hr_wins(workdir):
     rows = _table(workdir / "results" / "detection_table.csv")
-    assert list(rows) == ["hr", "lr", "bicubic", "rcan@synth", "rcan_dat@synth"]
+    assert list(rows) == ["hr", "lr", "bicubic", *ARMS]
+    assert {r["detector"] for r in rows.values()} == {"general-box"}
+    assert [rows[c]["seed"] for c in ARMS] == ["7", "7", "7"] and rows["bicubic"]["seed"] == ""
     hr = float(rows["hr"]["hmean"])
     assert hr > 0.5, rows
     assert hr > float(rows["bicubic"]["hmean"]) and hr > float(rows["lr"]["hmean"]), rows
@@ -53,21 +62,43 @@ def test_detection_table_has_every_condition_and_hr_wins(workdir):
 
 def test_sr_table_has_bicubic_psnr(workdir):
     rows = _table(workdir / "results" / "sr_table.csv")
-    assert list(rows) == ["bicubic", "rcan@synth", "rcan_dat@synth"]
+    assert list(rows) == ["bicubic", *ARMS]
     assert 15.0 < float(rows["bicubic"]["psnr_y"]) < 40.0
 
 
+def test_comparisons_summary_strata_and_recognition_tables(workdir):
+    comparisons = _rows(workdir / "results" / "comparisons.csv")
+    pairs = {(r["condition_a"], r["condition_b"]) for r in comparisons}
+    assert {("hr", "bicubic"), ("rcan_dat@synth", "bicubic"), ("rcan_dat@synth", "rcan@synth"),
+            ("rcan_dat@synth", "rcan_sa@synth")} <= pairs
+    for r in comparisons:
+        assert float(r["ci_low"]) <= float(r["diff"]) <= float(r["ci_high"]), r
+    hr = next(r for r in comparisons if r["condition_a"] == "hr")
+    assert hr["verdict"] == "a > b"  # HR beats bicubic on any resample of these images
+    summary = _table(workdir / "results" / "summary_table.csv")
+    assert summary["rcan@synth"]["n_seeds"] == "1" and summary["rcan@synth"]["hmean_sd"] == ""
+    strata = _rows(workdir / "results" / "recall_by_height.csv")
+    assert {r["bin"] for r in strata} >= {"8-12", "12-16"}
+    recognition = _table(workdir / "results" / "recognition_table.csv")
+    assert float(recognition["hr"]["accuracy"]) > float(recognition["lr"]["accuracy"])
+    assert int(recognition["hr"]["n_words"]) > 10
+    check = (workdir / "results" / "craft_reproduction.csv").read_text().splitlines()
+    assert len(check) == 1  # no published reference for synthetic data: the header only
+
+
 def test_training_logs_progress_and_curves(workdir):
-    log = (workdir / "logs" / "train" / "rcan_dat" / "synth" / "x4.log").read_text()
+    log = (workdir / "logs" / "train" / "rcan_dat" / "synth" / "s7" / "x4.log").read_text()
     assert log.count("iter ") >= 3 and " ad " in log and " sd " in log  # a line per log_every, every loss term
-    curve = (workdir / "results" / "models" / "rcan_dat" / "synth" / "x4" / "curve.tsv").read_text().splitlines()
+    model_dir = workdir / "results" / "models" / "rcan_dat" / "synth" / "s7" / "x4"
+    curve = (model_dir / "curve.tsv").read_text().splitlines()
     assert curve[0].split("\t")[:5] == ["iteration", "loss_total", "loss_sr", "loss_ad", "loss_sd"]
-    assert not (workdir / "results" / "checkpoints" / "rcan_dat" / "synth" / "x4" / "last.pt").exists()
+    assert not (workdir / "results" / "checkpoints" / "rcan_dat" / "synth" / "s7" / "x4" / "last.pt").exists()
 
 
 def test_figures_tables_and_report(workdir):
     figures = workdir / "results" / "figures"
-    for stem in ["hmean", "fidelity", "qualitative-synth-x4", "attention-rcan_dat-synth-x4", "curves-synth-x4"]:
+    for stem in ["hmean", "fidelity", "qualitative-synth-x4", "attention-rcan_dat-synth-x4", "curves-synth-x4",
+                 "recall_by_height", "recognition"]:
         assert (figures / f"{stem}.pdf").stat().st_size > 0 and (figures / f"{stem}.png").stat().st_size > 0
     assert "RCAN\\_dat" in (workdir / "results" / "tables.tex").read_text()
     assert "rcan_dat" in (workdir / "results" / "detection_table.md").read_text()

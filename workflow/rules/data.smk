@@ -7,7 +7,7 @@ rule synthetic_dataset:
         synthetic=config["synthetic"],
         code=CODE["data"],
     wildcard_constraints:
-        dataset=_alternation(SYNTHETIC_SETS),
+        dataset=_alternation(PLAN.synthetic_sets),
     log:
         "logs/synthetic_dataset/{dataset}.log",
     benchmark:
@@ -20,9 +20,16 @@ rule synthetic_dataset:
 
 
 rule fetch:
-    """One file of the dataset catalogue into resources/downloads/: downloaded, or placed there by hand; checksummed."""
+    """One file of the dataset catalogue into resources/downloads/: downloaded, or placed there by hand; checksummed.
+
+    `stamp` (size and modification time at planning time) reruns this job when the file is replaced by hand.
+    """
     output:
         "resources/downloads/{file}.verified",
+    params:
+        stamp=download_stamp,
+        verify=config["downloads"].get("verify_checksums", True),
+        code=CODE["prepare"],
     wildcard_constraints:
         file=_alternation(sorted(CATALOG.ARCHIVES)),
     log:
@@ -42,9 +49,10 @@ rule prepare_dataset:
         "resources/datasets/{key}/manifest.json",
     params:
         request=catalog_request_for,
+        limits={k: v for k, v in config["downloads"].items() if k in ("max_extract_gib", "max_ratio")},
         code=CODE["prepare"],
     wildcard_constraints:
-        key=_alternation(CATALOG_KEYS),
+        key=_alternation(PLAN.catalog_keys),
     log:
         "logs/prepare_dataset/{key}.log",
     benchmark:
@@ -68,7 +76,7 @@ rule prepare_folder:
         split=folder_split_for,
         code=CODE["prepare"],
     wildcard_constraints:
-        dataset=_alternation(FOLDER_SETS),
+        dataset=_alternation(PLAN.folder_sets),
     log:
         "logs/prepare_folder/{dataset}.log",
     localrule: True
@@ -89,3 +97,20 @@ rule craft_weights:
         "../../envs/textsr.yaml"
     script:
         "../scripts/craft_weights.py"
+
+
+rule optional_craft_weights:
+    """A CRAFT checkpoint the user brings (craft_ic15_20k.pth, the LinkRefiner): present, md5 recorded on first use
+    and compared later. Planned only when the file is there at planning time; otherwise the set falls back to the
+    General model (its detector name ends in -fallback)."""
+    output:
+        "resources/weights/{file}.checked",
+    wildcard_constraints:
+        file=_alternation(OPTIONAL_WEIGHTS),
+    log:
+        "logs/optional_craft_weights/{file}.log",
+    localrule: True
+    conda:
+        "../../envs/textsr.yaml"
+    script:
+        "../scripts/optional_craft_weights.py"

@@ -24,10 +24,11 @@ rule degrade:
 rule bicubic:
     """The `bicubic` condition: LR test images upscaled by MATLAB-compatible bicubic interpolation."""
     input:
-        "results/lr/{dataset}/test/x{scale}",
+        lr_test_input_for,
     output:
         directory("results/sr/bicubic/{dataset}/x{scale}"),
     params:
+        lr=lr_test_for,
         code=CODE["degrade"],
     log:
         "logs/bicubic/{dataset}/x{scale}.log",

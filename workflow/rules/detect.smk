@@ -1,19 +1,18 @@
 rule detect:
-    """CRAFT on one condition's images of one test set; boxes in HR pixel coordinates."""
+    """CRAFT with the test set's detector settings on one condition's images; boxes in HR pixel coordinates."""
     input:
-        images=detect_input_for,
-        weights=CRAFT_WEIGHTS,
+        unpack(detect_inputs_for),
     output:
-        directory("results/det/{condition}/{dataset}/x{scale}"),
+        directory("results/det/{condition}/{dataset}/x{scale}/{detector}"),
     params:
         images=images_for,
-        craft=config["craft"],
+        craft=detect_params_for,
         rescale=rescale_for,
         code=CODE["detect"],
     log:
-        "logs/detect/{condition}/{dataset}/x{scale}.log",
+        "logs/detect/{condition}/{dataset}/x{scale}/{detector}.log",
     benchmark:
-        "benchmarks/detect/{condition}/{dataset}/x{scale}.tsv"
+        "benchmarks/detect/{condition}/{dataset}/x{scale}/{detector}.tsv"
     threads: res("detect", "threads")
     resources:
         gpu=res("detect", "gpu"),

@@ -2,15 +2,16 @@ rule evaluate:
     """The test set's official protocol on one condition's detections: P/R/H and per-image matches."""
     input:
         data=manifest_for,
-        det="results/det/{condition}/{dataset}/x{scale}",
+        det="results/det/{condition}/{dataset}/x{scale}/{detector}",
     output:
-        "results/eval/{condition}/{dataset}/x{scale}.json",
+        "results/eval/{condition}/{dataset}/x{scale}/{detector}.json",
     params:
         gt=gt_for,
+        images=test_images_for,
         protocol=protocol_for,
         code=CODE["evaluate"],
     log:
-        "logs/evaluate/{condition}/{dataset}/x{scale}.log",
+        "logs/evaluate/{condition}/{dataset}/x{scale}/{detector}.log",
     localrule: True
     conda:
         "../../envs/textsr.yaml"
@@ -28,6 +29,8 @@ rule sr_metrics:
     params:
         hr=hr_test_for,
         code=CODE["evaluate"],
+    wildcard_constraints:
+        condition=r"[a-z0-9_]+@[a-z0-9_]+-s\d+|rcan-official|bicubic",
     log:
         "logs/sr_metrics/{condition}/{dataset}/x{scale}.log",
     localrule: True

@@ -5,9 +5,11 @@ rule figures:
 
 
 rule fig_hmean:
-    """The main figure: H-mean per test set and condition, precision and recall marked."""
+    """The main figure: H-mean per test set and condition, precision and recall marked, seeds as dots, each
+    condition's 95% interval of the H-mean difference against bicubic."""
     input:
-        "results/detection_table.csv",
+        detection="results/detection_table.csv",
+        comparisons="results/comparisons.csv",
     output:
         pdf=report(
             "results/figures/hmean.pdf",
@@ -63,6 +65,63 @@ rule fig_fidelity:
         "../../envs/textsr.yaml"
     script:
         "../scripts/fig_fidelity.py"
+
+
+rule fig_recall_by_height:
+    """Recall by ground-truth text height per condition: where SR helps."""
+    input:
+        "results/recall_by_height.csv",
+    output:
+        pdf=report(
+            "results/figures/recall_by_height.pdf",
+            caption="../report/recall_by_height.rst",
+            category="1. Detection",
+            labels={"figure": "recall by text height", "format": "PDF"},
+        ),
+        png=report(
+            "results/figures/recall_by_height.png",
+            caption="../report/recall_by_height.rst",
+            category="1. Detection",
+            labels={"figure": "recall by text height", "format": "PNG"},
+        ),
+    params:
+        code=CODE["report"],
+    log:
+        "logs/figures/recall_by_height.log",
+    localrule: True
+    conda:
+        "../../envs/textsr.yaml"
+    script:
+        "../scripts/fig_recall_by_height.py"
+
+
+rule fig_recognition:
+    """Word accuracy by condition beside detection H-mean."""
+    input:
+        recognition="results/recognition_table.csv",
+        detection="results/detection_table.csv",
+    output:
+        pdf=report(
+            "results/figures/recognition.pdf",
+            caption="../report/recognition.rst",
+            category="1. Detection",
+            labels={"figure": "word accuracy", "format": "PDF"},
+        ),
+        png=report(
+            "results/figures/recognition.png",
+            caption="../report/recognition.rst",
+            category="1. Detection",
+            labels={"figure": "word accuracy", "format": "PNG"},
+        ),
+    params:
+        code=CODE["report"],
+    log:
+        "logs/figures/recognition.log",
+    localrule: True
+    conda:
+        "../../envs/textsr.yaml"
+    script:
+        "../scripts/fig_recognition.py"
 
 
 rule fig_qualitative:

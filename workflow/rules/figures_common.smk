@@ -2,28 +2,34 @@
 
 from types import SimpleNamespace
 
+from textsr.plan import trained_name
+
 
 #: File formats of every figure (results/figures/<name>.<ext>).
 FIGURE_FORMATS = ["pdf", "png"]
+#: Figures of one model show the first seed's (every seed is in the tables).
+FIRST_SEED = PLAN.seeds[0]
 
 
 def distilled_methods():
-    """Configured methods trained with cached CRAFT teacher maps (RCAN_dat): the attention figure's models."""
-    return [m for m in METHODS if method_arch(m) == "rcan_dat" and METHODS[m].get("teacher_cache", True)]
+    """Configured methods trained with cached CRAFT teacher maps: the attention figure's models."""
+    return [m for m in PLAN.methods
+            if PLAN.methods[m].get("distill") is not None and PLAN.methods[m].get("teacher_cache", True)]
 
 
 def trainsets_at(scale):
-    return [t for t in TRAINSETS if trainset_has_scale(t, scale)]
+    return [t for t in PLAN.trainsets if PLAN.has_scale(t, "train", int(scale))]
 
 
 def qualitative_conditions(scale):
     """Columns of the qualitative panels at `scale`: LR, bicubic, every method trained on the first training set
-    that exists at that scale, HR (those of them that the config has)."""
-    conditions = [c for c in ("lr", "bicubic") if c in config["conditions"]]
+    that exists at that scale (first seed), HR (those of them that the config has)."""
+    conditions = [c for c in ("lr", "bicubic") if c in PLAN.baselines]
     trainsets = trainsets_at(scale)
     if trainsets:
-        conditions += [f"{m}@{trainsets[0]}" for m in METHODS]
-    if "hr" in config["conditions"]:
+        conditions += [trained_name(m, trainsets[0], FIRST_SEED) for m in PLAN.methods
+                       if PLAN.trains(m, trainsets[0], int(scale))]
+    if "hr" in PLAN.baselines:
         conditions.append("hr")
     return conditions
 
@@ -34,7 +40,7 @@ def qualitative_conditions_for(wildcards):
 
 def eval_json(condition, dataset, scale):
     """The evaluation file of one detection job (`hr` is scale-free: x1)."""
-    return f"results/eval/{condition}/{dataset}/x{1 if condition == 'hr' else scale}.json"
+    return PLAN.eval_json(condition, dataset, 1 if condition == "hr" else int(scale))
 
 
 def qualitative_evals(wildcards):
@@ -46,11 +52,11 @@ def _condition_wildcards(condition, wildcards):
 
 
 def qualitative_inputs(wildcards):
-    """What the qualitative columns' images need to exist (`detect_input_for` of common.smk), plus the test
+    """What the qualitative columns' images need to exist (`images_input_for` of common.smk), plus the test
     set's manifest (the HR images give the crop geometry)."""
     conditions = qualitative_conditions(wildcards.scale)
-    needed = [detect_input_for(_condition_wildcards(c, wildcards)) for c in conditions]
-    return needed + [data_manifest(wildcards.dataset)]
+    needed = [images_input_for(_condition_wildcards(c, wildcards)) for c in conditions]
+    return needed + [PLAN.manifest(wildcards.dataset)]
 
 
 def qualitative_image_dirs(wildcards):
@@ -59,7 +65,7 @@ def qualitative_image_dirs(wildcards):
 
 
 def hr_test_dir(wildcards):
-    return hr_dir(wildcards.dataset, "test")
+    return PLAN.hr_dir(wildcards.dataset, "test")
 
 
 def scale_of(wildcards):
@@ -67,12 +73,12 @@ def scale_of(wildcards):
 
 
 def attention_inputs(wildcards):
-    """The distilled model, its teacher-map cache, and what the training LR images need to exist."""
-    m, t, s = wildcards.method, wildcards.trainset, wildcards.scale
+    """The distilled model (first seed), its teacher-map cache, and what the training LR images need to exist."""
+    m, t, s = wildcards.method, wildcards.trainset, int(wildcards.scale)
     return {
-        "model": f"results/models/{m}/{t}/x{s}/model.pt",
-        "teacher": teacher_dir(m, t, s),
-        "lr": data_manifest(t) if official_lr(t) else train_lr_dir(t, s),
+        "model": f"{PLAN.model_dir(m, t, FIRST_SEED, s)}/model.pt",
+        "teacher": PLAN.teacher_cache_dir(m, t, s),
+        "lr": PLAN.manifest(t) if PLAN.native_lr(t, "train") else train_lr_dir(t, s),
     }
 
 
@@ -80,29 +86,46 @@ def attention_lr_dir(wildcards):
     return train_lr_dir(wildcards.trainset, wildcards.scale)
 
 
+def curve_methods(wildcards):
+    return [m for m in PLAN.methods if PLAN.trains(m, wildcards.trainset, int(wildcards.scale))]
+
+
 def curve_conditions(wildcards):
-    """`method@trainset` of every method trained on the figure's training set."""
-    return [f"{m}@{wildcards.trainset}" for m in METHODS]
+    """`method@trainset` of every method trained on the figure's training set at its scale (first seed)."""
+    return [f"{m}@{wildcards.trainset}" for m in curve_methods(wildcards)]
 
 
 def curve_tsvs(wildcards):
-    return [f"results/models/{m}/{wildcards.trainset}/x{wildcards.scale}/curve.tsv" for m in METHODS]
+    return [f"{PLAN.model_dir(m, wildcards.trainset, FIRST_SEED, int(wildcards.scale))}/curve.tsv"
+            for m in curve_methods(wildcards)]
 
 
 def figure_names():
     """Every figure of the configured study (without folder and extension)."""
-    names = ["hmean"]
-    if any(sr_conditions(s) for s in SCALES):
+    names = ["hmean", "recall_by_height"]
+    if any(PLAN.sr_conditions(s) for s in PLAN.scales):
         names.append("fidelity")
-    names += [f"qualitative-{d}-x{s}" for d in TESTSETS for s in SCALES if qualitative_conditions(s)]
-    if METHODS:
-        names += [f"curves-{t}-x{s}" for s in SCALES for t in trainsets_at(s)]
-    names += [f"attention-{m}-{t}-x{s}" for m in distilled_methods() for s in SCALES for t in trainsets_at(s)]
+    if RECOGNITION_ROWS:
+        names.append("recognition")
+    names += [f"qualitative-{d}-x{s}" for d in PLAN.testsets for s in PLAN.scales
+              if qualitative_conditions(s) and PLAN.has_scale(d, "test", s)]
+    if PLAN.methods:
+        names += [f"curves-{t}-x{s}" for s in PLAN.scales for t in trainsets_at(s)
+                  if any(PLAN.trains(m, t, s) for m in PLAN.methods)]
+    names += [f"attention-{m}-{t}-x{s}" for m in distilled_methods() for s in PLAN.scales for t in trainsets_at(s)
+              if PLAN.trains(m, t, s)]
     return names
 
 
 def figure_targets():
     return [f"results/figures/{n}.{ext}" for n in figure_names() for ext in FIGURE_FORMATS]
+
+
+def table_targets():
+    """Every table of the study."""
+    tables = ["results/detection_table.csv", "results/sr_table.csv", "results/summary_table.csv",
+              "results/comparisons.csv", "results/recall_by_height.csv", "results/craft_reproduction.csv"]
+    return tables + (["results/recognition_table.csv"] if RECOGNITION_ROWS else [])
 
 
 def paper_targets():

@@ -1,15 +1,17 @@
 rule superres:
-    """An SR model ({method}@{trainset}, or rcan-official) on the LR test images of one data set."""
+    """An SR model ({method}@{trainset}-s{seed}, or rcan-official) on the LR test images of one data set."""
     input:
-        lr="results/lr/{dataset}/test/x{scale}",
+        lr=lr_test_input_for,
         weights=sr_weights_for,
     output:
         directory("results/sr/{condition}/{dataset}/x{scale}"),
     params:
+        lr=lr_test_for,
         weights=sr_weights_file_for,
+        inference=config["inference"],
         code=CODE["superres"],
     wildcard_constraints:
-        condition=r"[a-z0-9_]+@[a-z0-9_]+|rcan-official",
+        condition=r"[a-z0-9_]+@[a-z0-9_]+-s\d+|rcan-official",
     log:
         "logs/superres/{condition}/{dataset}/x{scale}.log",
     benchmark:

@@ -8,6 +8,7 @@ rule teacher_maps:
     params:
         hr=hr_train_for,
         maps=teacher_params_for,
+        inference=config["inference"],
         code=CODE["teacher"],
     log:
         "logs/teacher_maps/{trainset}/{teacher}.log",

@@ -1,17 +1,18 @@
 rule train:
-    """Train one SR method on one training set at one scale; resumes from results/checkpoints/ after a kill."""
+    """Train one SR method on one training set at one scale with one seed; resumes from results/checkpoints/ after
+    a kill (its log is appended to, not overwritten)."""
     input:
         unpack(train_inputs_for),
     output:
-        model="results/models/{method}/{trainset}/x{scale}/model.pt",
-        curve="results/models/{method}/{trainset}/x{scale}/curve.tsv",
+        model="results/models/{method}/{trainset}/s{seed}/x{scale}/model.pt",
+        curve="results/models/{method}/{trainset}/s{seed}/x{scale}/curve.tsv",
     params:
         train=train_params_for,
         code=CODE["train"],
     log:
-        "logs/train/{method}/{trainset}/x{scale}.log",
+        "logs/train/{method}/{trainset}/s{seed}/x{scale}.log",
     benchmark:
-        "benchmarks/train/{method}/{trainset}/x{scale}.tsv"
+        "benchmarks/train/{method}/{trainset}/s{seed}/x{scale}.tsv"
     threads: res("train", "threads")
     resources:
         gpu=res("train", "gpu"),
@@ -21,3 +22,31 @@ rule train:
         "../../envs/textsr.yaml"
     script:
         "../scripts/train.py"
+
+
+rule train_privileged:
+    """PISR step 1: the privileged teacher (an encoder that sees HR + an FSRCNN decoder) of a PISR method; its
+    student (rule train, same wildcards) starts from its decoder and distils from it with VID."""
+    input:
+        unpack(privileged_inputs_for),
+    output:
+        model="results/models/{method}/{trainset}/s{seed}/x{scale}/privileged.pt",
+        curve="results/models/{method}/{trainset}/s{seed}/x{scale}/privileged_curve.tsv",
+    params:
+        train=privileged_params_for,
+        code=CODE["train"],
+    wildcard_constraints:
+        method=_alternation(PISR_METHODS),
+    log:
+        "logs/train_privileged/{method}/{trainset}/s{seed}/x{scale}.log",
+    benchmark:
+        "benchmarks/train_privileged/{method}/{trainset}/s{seed}/x{scale}.tsv"
+    threads: res("train", "threads")
+    resources:
+        gpu=res("train", "gpu"),
+        mem_mb=res("train", "mem_mb"),
+        runtime=res("train", "runtime"),
+    conda:
+        "../../envs/textsr.yaml"
+    script:
+        "../scripts/train_privileged.py"

@@ -2,4 +2,4 @@ from textsr.degrade import upscale_folder
 from textsr.logs import to_file
 
 with to_file(snakemake.log[0]):
-    upscale_folder(snakemake.input[0], snakemake.output[0], int(snakemake.wildcards.scale))
+    upscale_folder(snakemake.params.lr, snakemake.output[0], int(snakemake.wildcards.scale))

@@ -2,7 +2,5 @@ from textsr.detect import detect_folder
 from textsr.logs import to_file
 
 with to_file(snakemake.log[0]):
-    detect_folder(
-        snakemake.params.images, snakemake.output[0], weights=snakemake.input.weights,
-        threads=snakemake.threads, rescale=snakemake.params.rescale, **snakemake.params.craft,
-    )
+    detect_folder(snakemake.params.images, snakemake.output[0], threads=snakemake.threads,
+                  rescale=snakemake.params.rescale, **snakemake.params.craft)

@@ -5,4 +5,4 @@ from textsr.logs import to_file
 
 with to_file(snakemake.log[0]):
     prepare_dataset(snakemake.wildcards.key, "resources/downloads", Path(snakemake.output[0]).parent,
-                    **snakemake.params.request)
+                    limits=snakemake.params.limits, **snakemake.params.request)

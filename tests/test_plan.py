@@ -1,0 +1,158 @@
+"""The study's plan from a config (textsr.plan): conditions and seeds, per-set detectors, twins, teachers, jobs."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from textsr.plan import Condition, Plan
+
+TINY = {"n_resgroups": 2, "n_resblocks": 1, "n_feats": 8, "reduction": 4}
+TRAIN = {"iterations": 10}
+
+
+def _config(**over):
+    cfg = {
+        "seed": 1, "scales": [2, 4],
+        "testsets": {"a": {"source": "synthetic", "protocol": "icdar2015"},
+                     "tt": {"source": "catalog", "catalog": "totaltext", "gt": "mat", "protocol": "totaltext"},
+                     "ctw": {"source": "catalog", "catalog": "ctw1500", "protocol": "ctw1500"}},
+        "trainsets": {"a": {"source": "synthetic"},
+                      "tz": {"source": "catalog", "catalog": "textzoom", "lr": "native",
+                             "train": {"patch_size": 12}}},
+        "srsets": {"tz_easy": {"source": "catalog", "catalog": "textzoom", "split": "test_easy", "lr": "native",
+                               "labels": True},
+                   "tz_hard": {"source": "catalog", "catalog": "textzoom", "split": "test_hard", "lr": "native",
+                               "labels": True}},
+        "conditions": ["hr", "lr", "bicubic"],
+        "methods": {
+            "rcan": {"arch": "rcan", "model": TINY, "train": TRAIN},
+            "rcan_sa": {"arch": "rcan", "model": TINY, "train": TRAIN, "attention": {"places": ["group1"]}},
+            "rcan_dat": {"arch": "rcan", "model": TINY, "train": TRAIN, "attention": {"places": ["group1"]},
+                         "distill": {}},
+            "rcan_fakd": {"arch": "rcan", "model": TINY, "train": TRAIN,
+                          "kd": {"type": "fakd", "teacher": "rcan", "places": ["group0", "skip"]}},
+            "rcan_fakd_dat": {"arch": "rcan", "model": TINY, "train": TRAIN, "attention": {"places": ["group1"]},
+                              "distill": {}, "kd": {"type": "fakd", "teacher": "rcan", "places": ["group0", "skip"]}},
+        },
+        "craft": {"text_threshold": 0.7, "link_threshold": 0.4, "low_text": 0.4, "canvas_size": 1280,
+                  "mag_ratio": 1.5},
+    }
+    cfg.update(over)
+    return cfg
+
+
+def test_trained_conditions_carry_the_seed_and_follow_the_sets_scales():
+    plan = Plan(_config(seeds=[3, 4]))
+    x2 = plan.trained_conditions(2)
+    assert "rcan@a-s3" in x2 and "rcan@a-s4" in x2 and "rcan_dat@tz-s4" in x2
+    assert not any("@tz" in c for c in plan.trained_conditions(4))  # TextZoom ships x2 only
+    assert len(x2) == 5 * 2 * 2  # 5 methods x 2 training sets x 2 seeds
+    c = Condition.parse("rcan_dat@tz-s4")
+    assert (c.label, c.method, c.trainset, c.seed) == ("rcan_dat@tz", "rcan_dat", "tz", 4)
+    assert plan.model_file("rcan_dat@tz-s4", 2) == "results/models/rcan_dat/tz/s4/x2/model.pt"
+
+
+def test_seed_defaults_to_the_data_seed():
+    assert Plan(_config()).seeds == [1]
+
+
+def test_native_lr_sets_use_their_own_lr_folders():
+    plan = Plan(_config())
+    assert plan.lr_dir("tz_easy", "sr", 2) == "resources/datasets/textzoom/test_easy/lr/x2"
+    assert plan.lr_dir("a", "test", 4) == "results/lr/a/test/x4"
+    assert plan.lr_dir("tz", "train", 2) == "resources/datasets/textzoom/train/lr/x2"
+    assert plan.train_options("rcan", "tz") == {"iterations": 10, "patch_size": 12}
+    assert not plan.has_scale("tz_easy", "sr", 4)
+    assert plan.catalog_request("textzoom") == {"splits": ["train", "test_easy", "test_hard"], "gt": None,
+                                                "lr_scales": [2, 4]}
+
+
+def test_each_test_set_has_its_own_detector_and_a_changed_setting_moves_only_its_paths():
+    plan = Plan(_config())
+    assert plan.detector("a")["name"] == "general-box"
+    assert plan.detector("tt")["name"] == "general-poly"  # curved text: CRAFT's polygons by default
+    before = {(c, d, s): plan.det_dir(c, d, s) for c, d, s in plan.detection_jobs()}
+    cfg = _config()
+    cfg["testsets"]["tt"]["detector"] = {"link_threshold": 0.2}
+    after_plan = Plan(cfg)
+    after = {(c, d, s): after_plan.det_dir(c, d, s) for c, d, s in after_plan.detection_jobs()}
+    changed = {k for k in before if before[k] != after[k]}
+    assert changed and all(d == "tt" for _, d, _ in changed)  # every condition of tt, nothing else
+    assert after_plan.det_dir("hr", "tt", 1) == "results/det/hr/tt/x1/general-poly-l0.2"
+    assert len(changed) == len([j for j in before if j[1] == "tt"])
+
+
+def test_missing_optional_weights_fall_back_to_the_general_model(tmp_path):
+    cfg = _config(weights_dir=str(tmp_path))
+    cfg["testsets"]["ctw"]["detector"] = {"refine": True}
+    assert Plan(cfg).detector("ctw")["name"] == "general-poly-fallback"
+    (tmp_path / "craft_refiner_CTW1500.pth").write_bytes(b"x")
+    d = Plan(cfg).detector("ctw")
+    assert d["name"] == "general+refiner-poly" and d["refiner_file"] == "craft_refiner_CTW1500.pth"
+
+
+def test_twins_and_comparison_pairs():
+    plan = Plan(_config())
+    assert plan.twins("rcan_dat") == ["rcan", "rcan_sa"]
+    assert plan.twins("rcan_fakd_dat") == ["rcan", "rcan_sa", "rcan_dat", "rcan_fakd"]  # the 2 x 2 corners
+    assert plan.twins("rcan_sa") == [] and plan.twins("rcan") == []
+    pairs = plan.comparison_pairs()
+    assert ("lr", "bicubic") in pairs and ("hr", "bicubic") in pairs and ("rcan@a", "bicubic") in pairs
+    assert ("rcan_dat@tz", "rcan_sa@tz") in pairs and ("rcan_fakd_dat@a", "rcan_fakd@a") in pairs
+
+
+def test_kd_teacher_is_the_same_training_set_and_seed_and_cycles_are_refused():
+    plan = Plan(_config())
+    assert plan.kd_teacher("rcan_fakd", "tz", 7, 2) == "rcan@tz-s7"
+    assert plan.kd_teacher("rcan", "tz", 7, 2) is None
+    cfg = _config()
+    cfg["methods"]["rcan"]["kd"] = {"type": "srkd", "teacher": "rcan_fakd", "places": ["group0"]}
+    with pytest.raises(ValueError, match="cycle"):
+        Plan(cfg)
+    cfg = _config()
+    cfg["methods"]["rcan_fakd"]["kd"]["teacher"] = "nosuch"
+    with pytest.raises(ValueError, match="names no configured method"):
+        Plan(cfg)
+
+
+def test_method_errors_name_the_method():
+    cfg = _config()
+    cfg["methods"]["rcan_dat"]["attention"] = {"places": ["group7"]}
+    with pytest.raises(ValueError, match="method 'rcan_dat'.*group7"):
+        Plan(cfg)
+    cfg = _config()
+    cfg["methods"]["rcan"]["trainsets"] = ["nosuchset"]
+    with pytest.raises(ValueError, match="nosuchset"):
+        Plan(cfg)
+
+
+def test_teacher_cache_is_shared_by_methods_with_the_same_layers():
+    plan = Plan(_config())
+    assert plan.teacher_cache_dir("rcan_dat", "a", 4) == "results/teacher/a/relu3_2-p2.0"
+    assert plan.teacher_cache_dir("rcan_dat", "a", 2) == "results/teacher/a/relu2_2-p2.0"  # stride = scale
+    assert plan.teacher_cache_dir("rcan_sa", "a", 4) is None
+
+
+def test_recognition_rows_cover_transcribed_test_sets_and_word_sets():
+    plan = Plan(_config())
+    rows = plan.recognition_rows()
+    datasets = {r["dataset"] for r in rows}
+    assert datasets == {"a", "tt", "tz_easy", "tz_hard"}  # ctw with its original labels has no transcriptions
+    assert {r["condition"] for r in rows if r["dataset"] == "tz_easy"} >= {"hr", "lr", "bicubic", "rcan@tz"}
+    assert plan.word_set_groups() == {"textzoom": ["tz_easy", "tz_hard"]}
+    cfg = copy.deepcopy(_config())
+    cfg["recognition"] = {"enabled": False}
+    assert Plan(cfg).recognition_rows() == []
+
+
+def test_compare_with_adds_pairs_that_are_no_twins():
+    cfg = _config()
+    cfg["methods"]["rcan_fakd"]["train"] = {"iterations": 20}  # another recipe: no longer a twin of anything
+    cfg["methods"]["rcan_fakd"]["compare_with"] = ["rcan"]
+    pairs = Plan(cfg).comparison_pairs()
+    assert ("rcan_fakd@a", "rcan@a") in pairs and ("rcan_fakd_dat@a", "rcan_fakd@a") not in pairs
+    cfg["methods"]["rcan_fakd"]["compare_with"] = ["nosuch"]
+    with pytest.raises(ValueError, match="nosuch"):
+        Plan(cfg)
