@@ -11,7 +11,7 @@ real samples; see tests/data/craft_official_boxes.json). Differences, all delibe
 - images are read with PIL, EXIF orientation ignored (official: skimage, which ignores it too);
 - `detect_folder` runs a `fold_for_inference` copy of CRAFT (BatchNorm folded, ReLU fused, channels-last): score
   maps differ from the official NCHW forward pass by ~1e-6 and the boxes of every official fixture are unchanged
-  (tests/test_detect.py); `precision="bf16"` is opt-in and does change some boxes (README, "Detection speed").
+  (tests/test_detect.py); `precision="bf16"` is opt-in and does change some boxes (README, "Commands" and "Speed on a CPU").
 
 `--refine` is the official one (clovaai/CRAFT-pytorch @ e332dd8, test.py): the LinkRefiner (`RefineNet`) takes CRAFT's
 y and upconv4 feature, its output replaces the link map, and polygon output is forced on.
