@@ -47,7 +47,9 @@ TEXTZOOM_SPLITS = ["textzoom_easy", "textzoom_medium", "textzoom_hard"]
 pytestmark = [pytest.mark.integration, needs_samples]
 
 
-def _snakemake(workdir: Path, *args: str, timeout: int = 1800) -> subprocess.CompletedProcess:
+def _snakemake(workdir: Path, *args: str, timeout: int = 3600) -> subprocess.CompletedProcess:
+    # the timeout only guards against a hang: the run takes ~15-20 min on 2 idle cores and 30 min or more when the
+    # cores are shared with other work
     # "--configfile=" with "=": otherwise Snakemake reads the targets after it as more config files
     return subprocess.run([sys.executable, "-m", "snakemake", f"--configfile={CONFIG}", *args], cwd=workdir,
                           capture_output=True, text=True, timeout=timeout)
