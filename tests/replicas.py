@@ -695,6 +695,23 @@ _TEXTZOOM = {
 }
 
 
+
+def write_textzoom_lmdb(path: Path, samples: list[tuple[str, bytes, bytes]], *, drop: bytes | None = None) -> Path:
+    """A TextZoom-schema LMDB at `path`: num-samples, label-/image_hr-/image_lr-%09d (1-based, UTF-8 labels, encoded
+    images as given); `drop` deletes one key afterwards (a damaged database)."""
+    path.mkdir(parents=True, exist_ok=True)
+    env = lmdb.open(str(path), map_size=1 << 22)
+    with env.begin(write=True) as txn:
+        txn.put(b"num-samples", str(len(samples)).encode())
+        for i, (label, hr, lr) in enumerate(samples, 1):
+            txn.put(b"label-%09d" % i, label.encode("utf-8"))
+            txn.put(b"image_hr-%09d" % i, hr)
+            txn.put(b"image_lr-%09d" % i, lr)
+        if drop:
+            txn.delete(drop)
+    env.close()
+    return path
+
 def _textzoom(ctx: _Ctx) -> dict[str, Any]:
     """`TextZoom/{train1,train2,test/easy,test/medium,test/hard}`, each an LMDB folder (data.mdb + lock.mdb) with
     `num-samples`, `label-%09d`, `image_hr-%09d`, `image_lr-%09d` (1-based; TextZoom src/dataset/dataset.py).
@@ -709,22 +726,17 @@ def _textzoom(ctx: _Ctx) -> dict[str, Any]:
         rng = np.random.default_rng(ctx.rng_seed(2020, k))
         path = root / sub
         path.mkdir(parents=True, exist_ok=True)
-        hr_sizes, lr_sizes = [], []
-        env = lmdb.open(str(path), map_size=1 << 22)
-        with env.begin(write=True) as txn:
-            txn.put(b"num-samples", str(len(labels)).encode())
-            for i, label in enumerate(labels, start=1):
-                w, h = int(rng.integers(100, 170)), int(rng.integers(28, 42))
-                hr = _word_crop(rng, label, w, h)
-                lw, lh = int(round(w / 2 + rng.integers(-3, 4))), int(round(h / 2 + rng.integers(-2, 3)))
-                lr = np.asarray(Image.fromarray(hr).resize((lw, lh), Image.BICUBIC), dtype=np.uint8)
-                jpeg = sub == "train2" and i == 1
-                txn.put(b"label-%09d" % i, label.encode("utf-8"))
-                txn.put(b"image_hr-%09d" % i, _jpeg(hr) if jpeg else _png(hr))
-                txn.put(b"image_lr-%09d" % i, _jpeg(lr) if jpeg else _png(lr))
-                hr_sizes.append((w, h))
-                lr_sizes.append((lw, lh))
-        env.close()
+        hr_sizes, lr_sizes, samples = [], [], []
+        for i, label in enumerate(labels, start=1):
+            w, h = int(rng.integers(100, 170)), int(rng.integers(28, 42))
+            hr = _word_crop(rng, label, w, h)
+            lw, lh = int(round(w / 2 + rng.integers(-3, 4))), int(round(h / 2 + rng.integers(-2, 3)))
+            lr = np.asarray(Image.fromarray(hr).resize((lw, lh), Image.BICUBIC), dtype=np.uint8)
+            jpeg = sub == "train2" and i == 1
+            samples.append((label, _jpeg(hr) if jpeg else _png(hr), _jpeg(lr) if jpeg else _png(lr)))
+            hr_sizes.append((w, h))
+            lr_sizes.append((lw, lh))
+        write_textzoom_lmdb(path, samples)
         lmdbs[sub] = {"labels": list(labels), "hr_sizes": hr_sizes, "lr_sizes": lr_sizes}
     files = sorted(p for p in root.rglob("*") if p.is_file())
     ctx.archives["TextZoom"] = {"files": [p.relative_to(root).as_posix() for p in files],

@@ -8,12 +8,12 @@ import tarfile
 import zipfile
 from pathlib import Path
 
-import lmdb
 import numpy as np
 import pytest
 from PIL import Image
 
 from conftest import needs_samples
+from replicas import write_textzoom_lmdb
 from textsr.data import catalog
 from textsr.data.archive import UnsafeArchiveError
 from textsr.data.download import ManualDownloadRequired
@@ -219,26 +219,12 @@ def test_sr_benchmark_tar_extracts_only_its_own_set(tmp_path):
     assert m["splits"]["test"] == {"images": 1, "lr": {"4": 1}}
 
 
-def _textzoom_lmdb(path: Path, samples: list[tuple[str, bytes, bytes]], *, drop: bytes | None = None) -> None:
-    path.mkdir(parents=True)
-    env = lmdb.open(str(path), map_size=1 << 22)
-    with env.begin(write=True) as txn:
-        txn.put(b"num-samples", str(len(samples)).encode())
-        for i, (label, hr, lr) in enumerate(samples, 1):
-            txn.put(b"label-%09d" % i, label.encode())
-            txn.put(b"image_hr-%09d" % i, hr)
-            txn.put(b"image_lr-%09d" % i, lr)
-        if drop:
-            txn.delete(drop)
-    env.close()
-
-
 def test_textzoom_lmdb_pairs_to_images_lr_and_labels(tmp_path):
     hr1, lr1 = image_bytes(128, 32, "PNG", 1), image_bytes(64, 16, "PNG", 2)
     hr2, lr2 = image_bytes(120, 30, "PNG", 3), image_bytes(60, 15, "JPEG", 4)
     root = tmp_path / "dl" / "TextZoom"
-    _textzoom_lmdb(root / "train1", [("Castle", hr1, lr1), ("a\tb", hr2, lr2)])
-    _textzoom_lmdb(root / "train2", [("ÉCOLE", hr1, lr1)])
+    write_textzoom_lmdb(root / "train1", [("Castle", hr1, lr1), ("a\tb", hr2, lr2)])
+    write_textzoom_lmdb(root / "train2", [("ÉCOLE", hr1, lr1)])
     assert [s.label for s in read_lmdb(root / "train1")] == ["Castle", "a\tb"]
     out = tmp_path / "textzoom"
     m = prepare_dataset("textzoom", tmp_path / "dl", out, splits=["train"])
@@ -255,7 +241,7 @@ def test_textzoom_lmdb_pairs_to_images_lr_and_labels(tmp_path):
 
 
 def test_textzoom_missing_key_names_lmdb_and_key(tmp_path):
-    _textzoom_lmdb(tmp_path / "bad", [("x", b"a", b"b")], drop=b"image_lr-000000001")
+    write_textzoom_lmdb(tmp_path / "bad", [("x", b"a", b"b")], drop=b"image_lr-000000001")
     with pytest.raises(TextZoomError, match="'image_lr-000000001' missing"):
         list(read_lmdb(tmp_path / "bad"))
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-from pathlib import Path
 
-import lmdb
 import numpy as np
 import pytest
 from PIL import Image
 
+from replicas import write_textzoom_lmdb
 from textsr.data import catalog
 from textsr.data.download import fetch_archive
 from textsr.data.patches import load_pair
@@ -31,20 +30,6 @@ def noise(w: int, h: int, seed: int, channels: int = 3) -> np.ndarray:
     return np.random.default_rng(seed).integers(0, 256, shape, dtype=np.uint8)
 
 
-def write_lmdb(path: Path, samples: list[tuple[str, bytes, bytes]]) -> Path:
-    """A TextZoom-schema LMDB: num-samples, label-/image_hr-/image_lr-%09d, 1-based."""
-    path.mkdir(parents=True)
-    env = lmdb.open(str(path), map_size=1 << 22)
-    with env.begin(write=True) as txn:
-        txn.put(b"num-samples", str(len(samples)).encode())
-        for i, (label, hr, lr) in enumerate(samples, 1):
-            txn.put(b"label-%09d" % i, label.encode())
-            txn.put(b"image_hr-%09d" % i, hr)
-            txn.put(b"image_lr-%09d" % i, lr)
-    env.close()
-    return path
-
-
 def official_loader(data: bytes, size: tuple[int, int]) -> np.ndarray:
     """TextZoom's loader (JasonBoy1/TextZoom src/dataset/dataset.py: buf2PIL, resizeNormalize) before ToTensor."""
     return np.asarray(Image.open(io.BytesIO(data)).convert("RGB").resize(size, Image.Resampling.BICUBIC))
@@ -56,7 +41,7 @@ def test_pairs_of_varying_stored_sizes_are_exported_as_the_loader_sees_them_and_
         ("as-is", encode(noise(128, 32, 3)), encode(noise(64, 16, 4))),  # already 128x32 / 64x16 RGB PNG
         ("gray", encode(noise(100, 20, 5), "JPEG"), encode(noise(40, 12, 6, channels=1))),  # JPEG; grey PNG
     ]
-    rows = export_lmdb(write_lmdb(tmp_path / "train1", pairs), tmp_path / "out", prefix="train1")
+    rows = export_lmdb(write_textzoom_lmdb(tmp_path / "train1", pairs), tmp_path / "out", prefix="train1")
     assert rows == [("train1_000000001.png", "Castle"), ("train1_000000002.png", "as-is"),
                     ("train1_000000003.png", "gray")]
     for (name, _), (_, hr, lr) in zip(rows, pairs):
@@ -81,7 +66,7 @@ def test_the_resize_is_pil_bicubic_hand_computed_on_stripes(tmp_path):
     stripes = np.zeros((64, 128, 3), np.uint8)
     stripes[1::2] = 200
     lr = encode(noise(64, 16, 1))
-    export_lmdb(write_lmdb(tmp_path / "db", [("x", encode(stripes), lr)]), tmp_path / "out", prefix="db")
+    export_lmdb(write_textzoom_lmdb(tmp_path / "db", [("x", encode(stripes), lr)]), tmp_path / "out", prefix="db")
     hr = read_image(tmp_path / "out/images/db_000000001.png")
     assert hr.shape == (32, 128, 3)
     assert hr[:3, 60, 0].tolist() == [85, 101, 100]
@@ -95,7 +80,8 @@ def test_hr_size_must_be_divisible_by_the_scale(tmp_path):
 def test_prepared_textzoom_records_sizes_and_the_verified_folder_sha256(tmp_path):
     dl = tmp_path / "dl"
     for i, sub in enumerate(catalog.ARCHIVES["TextZoom"]["contains"]):
-        write_lmdb((dl / "TextZoom" / sub).parent, [(f"w{i}", encode(noise(130, 35, i)), encode(noise(61, 17, i)))])
+        pair = (f"w{i}", encode(noise(130, 35, i)), encode(noise(61, 17, i)))
+        write_textzoom_lmdb((dl / "TextZoom" / sub).parent, [pair])
     fetch_archive("TextZoom", dl)
     m = prepare_dataset("textzoom", dl, tmp_path / "textzoom", splits=["train", "test_hard"])
     record = (dl / "TextZoom.sha256.json").read_bytes()
