@@ -7,6 +7,7 @@ into a failure, so a checkout without them cannot pass while proving nothing.
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,16 @@ SAMPLES = ROOT.parent / "shared" / "samples"
 needs_samples = pytest.mark.skipif(
     not SAMPLES.is_dir(), reason=f"real data samples not found at {SAMPLES} (../shared/samples beside the checkout)"
 )
+#: what a run of the workflow needs besides the installed library
+WORKFLOW_FILES = ["Snakefile", "config.yaml", "workflow", "profiles", "envs", "configs"]
+
+
+def copy_workflow(dest: Path) -> Path:
+    """Copy the workflow files (not the library, which is installed) into the existing folder `dest`; return it."""
+    for name in WORKFLOW_FILES:
+        src = ROOT / name
+        (shutil.copytree if src.is_dir() else shutil.copy)(src, dest / name)
+    return dest
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from conftest import copy_workflow
 from textsr.plan import Plan
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,9 +27,7 @@ PRIVILEGED = "results/models/fsrcnn_pisr/synth/s1234/x4/privileged.pt"
 def workflow_copy(tmp_path_factory) -> Path:
     """The workflow files in an empty folder: no results, nothing cached."""
     wd = tmp_path_factory.mktemp("wf")
-    for name in ["Snakefile", "config.yaml", "workflow", "profiles", "envs", "configs"]:
-        src = ROOT / name
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, wd / name)
+    copy_workflow(wd)
     return wd
 
 

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import copy_workflow
+
 ROOT = Path(__file__).resolve().parents[1]
 pytest.importorskip("snakemake")
 
@@ -19,9 +21,7 @@ pytest.importorskip("snakemake")
 def workflow_copy(tmp_path_factory) -> Path:
     """The workflow files in an empty folder: no results, no downloads, nothing cached."""
     wd = tmp_path_factory.mktemp("wf")
-    for name in ["Snakefile", "config.yaml", "workflow", "profiles", "envs", "configs"]:
-        src = ROOT / name
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, wd / name)
+    copy_workflow(wd)
     return wd
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import csv
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from conftest import copy_workflow
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "tests" / "integration" / "config.yaml"
@@ -26,12 +27,7 @@ def _snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
 def workdir(tmp_path_factory) -> Path:
     """A copy of the workflow (not the library, which is installed) in a fresh folder, then the full run."""
     wd = tmp_path_factory.mktemp("dag")
-    for name in ["Snakefile", "config.yaml", "workflow", "profiles", "envs", "configs"]:
-        src = ROOT / name
-        if src.is_dir():
-            shutil.copytree(src, wd / name)
-        elif src.exists():
-            shutil.copy(src, wd / name)
+    copy_workflow(wd)
     run = _snakemake(wd, "--cores", "2")  # rule all: both tables, every figure, markdown and LaTeX tables
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-8000:]
     return wd

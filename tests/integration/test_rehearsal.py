@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import csv
 import json
-import shutil
 import subprocess
 import sys
 import time
@@ -25,7 +24,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import SAMPLES, needs_samples
+from conftest import SAMPLES, copy_workflow, needs_samples
 from replicas import write_craft_standins, write_rcan_official, write_replicas, write_user_folder
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -59,9 +58,7 @@ def _snakemake(workdir: Path, *args: str, timeout: int = 3600) -> subprocess.Com
 def rehearsal(tmp_path_factory) -> dict:
     """The workflow copied into a fresh folder, the replicas and user files written there, then the full run."""
     wd = tmp_path_factory.mktemp("rehearsal")
-    for name in ["Snakefile", "config.yaml", "workflow", "profiles", "envs", "configs"]:
-        src = ROOT / name
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, wd / name)
+    copy_workflow(wd)
     replicas = write_replicas(wd / "resources" / "downloads", samples=SAMPLES)
     write_rcan_official(wd / "resources" / "weights", (2, 4))
     write_craft_standins(wd / "resources" / "weights")
