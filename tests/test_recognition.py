@@ -11,14 +11,15 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from conftest import needs_samples
-from textsr.data.gt import read_icdar2015_gt
+from textsr.data.gt import read_icdar2015_gt, read_totaltext_gt
 from textsr.data.textzoom import write_labels
 from textsr.imageio import read_image
-from textsr.recognition.crops import crop_region, expand_quad, four_point_transform, min_area_quad, region_quad
+from textsr.recognition.crops import (crop_region, expand_quad, four_point_transform, min_area_quad, polygon_sides,
+                                      region_quad)
 from textsr.recognition.measure import e2e_counts, recognize_testset, recognize_word_images
 from textsr.recognition.preprocess import align, resize_to_height, to_gray
 from textsr.recognition.reader import WordReader
-from textsr.recognition.text import words_match
+from textsr.recognition.text import normalize_text, words_match
 from textsr.recognition.weights import recognizer_weights_source
 
 FONT = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
@@ -74,11 +75,39 @@ def test_readtext_margin_widens_each_side_by_a_tenth_of_the_short_side_in_whole_
     assert crop_region(image, quad).shape == (14, 42) and crop_region(image, quad, margin=0).shape == (12, 40)
 
 
-def test_polygons_use_their_min_area_rectangle_long_side_left_to_right():
+def test_a_polygon_off_the_top_then_bottom_convention_falls_back_to_its_min_area_rectangle():
     six = np.array([[2, 1], [4, 1], [6, 1], [6, 4], [4, 4], [2, 4]])
     assert region_quad(six).tolist() == [[2, 1], [6, 1], [6, 4], [2, 4]]
     # a tall box: its long side becomes the width, read top to bottom (text top on the image's right side)
     assert min_area_quad(np.array([[2, 1], [5, 1], [5, 9], [2, 9]])).tolist() == [[5, 1], [5, 9], [2, 9], [2, 1]]
+    assert polygon_sides(six[:5]) is None  # odd count
+    assert polygon_sides(six[[0, 1, 2, 4, 3, 5]]) is None  # a band that crosses itself
+    image = np.arange(120, dtype=np.uint8).reshape(10, 12)
+    assert crop_region(image, six[[0, 1, 2, 4, 3, 5]], margin=0).shape == (3, 4)  # the 4 x 3 rectangle's warp
+
+
+def test_a_polygon_is_straightened_band_by_band_one_pixel_apart():
+    yy, xx = np.mgrid[0:10, 0:12]
+    image = (10 * xx + yy).astype(np.uint8)
+    six = np.array([[2, 1], [4, 1], [6, 1], [6, 4], [4, 4], [2, 4]])  # a 4 x 3 rectangle as a 6-point polygon
+    expected = [[21, 31, 41, 51, 61], [22, 32, 42, 52, 62], [23, 33, 43, 53, 63], [24, 34, 44, 54, 64]]
+    assert crop_region(image, six, margin=0).tolist() == expected
+    assert crop_region(image, six[[0, 5, 4, 3, 2, 1]], margin=0).tolist() == expected  # counter-clockwise
+    # a ring of ink (radii 66-74 around (120, 150)) under an arched polygon (radii 60-80, 150 to 30 degrees, 8
+    # cross-sections): straightened, the ink runs along rows 6-10 of 21 (80 - 74 = 6 px below the top) in every
+    # column and rows 0-3 and 14-20 stay blank; its min-area rectangle has no row with ink in every column
+    yy, xx = np.mgrid[0:200, 0:240]
+    radius = np.hypot(xx - 120, yy - 150)
+    ring = np.where((radius >= 66) & (radius <= 74), 255, 0).astype(np.uint8)
+    angles = np.deg2rad(np.linspace(150, 30, 8))
+    arc = lambda r: np.stack([120 + r * np.cos(angles), 150 - r * np.sin(angles)], axis=1)
+    arch = np.vstack([arc(80), arc(60)[::-1]])
+    strip = crop_region(ring, arch, margin=0)
+    assert strip.shape == (21, 148)  # 20 px high; (167.6 + 125.7) / 2 px long, less the chords' shortfall
+    assert (strip[6:11] == 255).all() and (strip[:4] == 0).all() and (strip[14:] == 0).all()
+    assert (four_point_transform(ring, min_area_quad(arch)) < 255).any(axis=1).all()
+    # the margin: int(0.1 * min(146.5, 20)) = 2 px out at the top, bottom and ends
+    assert crop_region(ring, arch).shape == (25, 152)
 
 
 def test_model_input_is_height_64_scaled_to_minus_one_one_and_padded_with_the_last_column():
@@ -135,6 +164,34 @@ def test_ic15_sample_words_read_as_official_easyocr_reads_them(reader, samples):
     assert sum(words_match(t, r) for (_, t), r in zip(labels, readings)) == 1  # of 8 legible words
     readings = [r.text for r in reader.read(widened, batch_size=8)]
     assert sum(words_match(t, r) for (_, t), r in zip(labels, readings)) == 1  # "[06]" again
+
+
+def _edits(a: str, b: str) -> int:
+    """Levenshtein distance between two normalised words (case-insensitive, alphanumeric only)."""
+    a, b = normalize_text(a), normalize_text(b)
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
+    return row[-1]
+
+
+@needs_samples
+def test_totaltext_curved_words_read_closer_once_straightened(reader, samples):
+    root = samples / "totaltext"
+    gray = to_gray(read_image(root / "Images" / "Test" / "img3.jpg"))
+    regions = read_totaltext_gt(root / "Groundtruth" / "Polygon" / "Test" / "poly_gt_img3.mat")
+    labels = [r.text for r in regions]
+    straight = [r.text for r in reader.read([crop_region(gray, r.points) for r in regions])]
+    boxed = [r.text for r in reader.read([four_point_transform(gray, expand_quad(region_quad(r.points)))
+                                          for r in regions])]
+    # KELUAR is a 4-point quad (same crop both ways); the other three are 6- and 8-point arches
+    assert straight == ["KELUH", "naugnty", "NURS", "Testaucant"]
+    assert boxed == ["KELUH", "7aught>", "NURs", "restaur3//"]
+    assert sum(words_match(t, r) for t, r in zip(labels, straight)) == 1  # of 4 legible words: NURS
+    assert [_edits(t, r) for t, r in zip(labels, straight)] == [2, 1, 0, 2]
+    assert [_edits(t, r) for t, r in zip(labels, boxed)] == [2, 2, 0, 3]
 
 
 # --- test-set measures -------------------------------------------------------------------------------------------

@@ -196,6 +196,12 @@ def recognize_testset(
     return result
 
 
+def _read_images(paths: list[Path], weights, threads: int, device: str, batch_size: int) -> list:
+    """Each image file of `paths` read as one word crop (grey), in order."""
+    with _torch_threads(threads):
+        return _reader(weights, device).read([to_gray(read_image(p)) for p in paths], batch_size=batch_size)
+
+
 def recognize_word_images(
     images_dir: str | os.PathLike,
     labels_tsv: str | os.PathLike,
@@ -229,9 +235,7 @@ def recognize_word_images(
     unlabelled = len(files) - len(set(paths))
     if unlabelled:
         log.warning("%s: %d image(s) without a label in %s are not scored", images_dir, unlabelled, labels_tsv)
-    with _torch_threads(threads):
-        reader = _reader(weights, device)
-        readings = reader.read([to_gray(read_image(p)) for p in paths], batch_size=batch_size)
+    readings = _read_images(paths, weights, threads, device, batch_size)
     records = [{"name": name, "gt": label, "read": r.text, "confidence": round(r.confidence, 4),
                 "correct": words_match(label, r.text)} for (name, label), r in zip(labels.items(), readings)]
     n_correct = sum(r["correct"] for r in records)
@@ -262,8 +266,6 @@ def recognize_folder(
 
     t0 = time.perf_counter()
     files = sorted(list_images(input_dir), key=lambda p: p.name)
-    with _torch_threads(threads):
-        reader = _reader(weights, device)
-        readings = reader.read([to_gray(read_image(p)) for p in files], batch_size=batch_size)
+    readings = _read_images(files, weights, threads, device, batch_size)
     write_text_atomic(out_tsv, "".join(f"{p.name}\t{escape_label(r.text)}\n" for p, r in zip(files, readings)))
     return {"n_images": len(files), "seconds": round(time.perf_counter() - t0, 3)}
