@@ -165,7 +165,7 @@ def strip_crop(gray: np.ndarray, top: np.ndarray, bottom: np.ndarray) -> np.ndar
     kept[-1] = len(top) - 1
     widths = [band_width(i, j) for i, j in zip(kept, kept[1:])]
     h = int(round(float(np.linalg.norm(bottom - top, axis=1).mean())))
-    if len(kept) < 2 or h + 1 < MIN_SIDE or sum(widths) + 1 < MIN_SIDE:
+    if len(kept) < 2 or min(widths) < 1 or h + 1 < MIN_SIDE or sum(widths) + 1 < MIN_SIDE:
         return None
     bands = []
     for n, ((i, j), w) in enumerate(zip(zip(kept, kept[1:]), widths)):
@@ -179,11 +179,13 @@ def strip_crop(gray: np.ndarray, top: np.ndarray, bottom: np.ndarray) -> np.ndar
 def crop_region(gray: np.ndarray, points: np.ndarray, scale: float = 1.0, margin: float = MARGIN) -> np.ndarray | None:
     """The rectified crop of one region of `gray`: `points` (N, 2) x, y are multiplied by `scale` (e.g. 1/4: HR
     coordinates on the x4 LR image); a polygon that `polygon_sides` reads is widened by `margin` (`expand_sides`)
-    and straightened (`strip_crop`); anything else is made a quad (`region_quad`), widened by `margin`
-    (`expand_quad`, in the scaled pixels) and warped. None when the crop is too small to read."""
+    and straightened (`strip_crop`); anything else (or a degenerate strip) is made a quad (`region_quad`), widened
+    by `margin` (`expand_quad`, in the scaled pixels) and warped. None when the crop is too small to read."""
     scaled = np.asarray(points, dtype=np.float64).reshape(-1, 2) * scale
     sides = polygon_sides(scaled) if len(scaled) > 4 else None
     if sides is not None:
-        return strip_crop(gray, *(expand_sides(*sides, margin) if margin > 0 else sides))
+        strip = strip_crop(gray, *(expand_sides(*sides, margin) if margin > 0 else sides))
+        if strip is not None:
+            return strip
     quad = region_quad(scaled)
     return four_point_transform(gray, expand_quad(quad, margin) if margin > 0 else quad)
