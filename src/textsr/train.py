@@ -52,7 +52,8 @@ ATTENTION_DEFAULTS = {"places": None, "kernel_size": 7}
 #: lr_gamma (lr_schedule "step"), or cosine annealing to lr_min over the iterations ("cosine", PISR's); pixel loss
 #: "l1" (RCAN) or "mse"; n_val last images (sorted by stem) held out for validation PSNR
 #: (Y, shave = scale) every val_every iterations; early_stop {patience, min_delta}: stop when validation PSNR has
-#: not risen by more than min_delta dB for `patience` validations in a row, and keep the best validated weights;
+#: not risen by more than min_delta dB for `patience` validations in a row, and keep the weights of the last validation
+#: that did (also when the run reaches `iterations` first);
 #: device "auto" | "cpu" | "cuda[:i]"; deterministic: CUDA's deterministic switches (CPU runs are deterministic
 #: anyway); amp "off" | "bf16" | "fp16" (autocast; fp16 on CUDA only; never bit-reproducible); channels_last:
 #: NHWC memory format for the network and its inputs.
