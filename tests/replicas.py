@@ -695,7 +695,6 @@ _TEXTZOOM = {
 }
 
 
-
 def write_textzoom_lmdb(path: Path, samples: list[tuple[str, bytes, bytes]], *, drop: bytes | None = None) -> Path:
     """A TextZoom-schema LMDB at `path`: num-samples, label-/image_hr-/image_lr-%09d (1-based, UTF-8 labels, encoded
     images as given); `drop` deletes one key afterwards (a damaged database)."""
@@ -712,6 +711,7 @@ def write_textzoom_lmdb(path: Path, samples: list[tuple[str, bytes, bytes]], *, 
     env.close()
     return path
 
+
 def _textzoom(ctx: _Ctx) -> dict[str, Any]:
     """`TextZoom/{train1,train2,test/easy,test/medium,test/hard}`, each an LMDB folder (data.mdb + lock.mdb) with
     `num-samples`, `label-%09d`, `image_hr-%09d`, `image_lr-%09d` (1-based; TextZoom src/dataset/dataset.py).
@@ -725,7 +725,6 @@ def _textzoom(ctx: _Ctx) -> dict[str, Any]:
     for k, (sub, labels) in enumerate(_TEXTZOOM.items()):
         rng = np.random.default_rng(ctx.rng_seed(2020, k))
         path = root / sub
-        path.mkdir(parents=True, exist_ok=True)
         hr_sizes, lr_sizes, samples = [], [], []
         for i, label in enumerate(labels, start=1):
             w, h = int(rng.integers(100, 170)), int(rng.integers(28, 42))

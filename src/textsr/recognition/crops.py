@@ -62,6 +62,13 @@ def min_area_quad(points: np.ndarray) -> np.ndarray:
     return np.array([c - a * u - b * v, c + a * u - b * v, c + a * u + b * v, c - a * u + b * v], dtype=np.float32)
 
 
+def clockwise(points: np.ndarray) -> np.ndarray:
+    """(N, 2) polygon -> the same points clockwise on screen: a counter-clockwise one is walked backwards from its
+    first point (which stays first)."""
+    p = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+    return p[[0, *range(len(p) - 1, 0, -1)]] if quad_area_signed(p) < 0 else p
+
+
 def region_quad(points: np.ndarray) -> np.ndarray:
     """A region's (4, 2) float32 TL, TR, BR, BL corners: a quad in its own order (made clockwise, first corner
     kept), a polygon of more than 4 points by `min_area_quad`."""
@@ -70,9 +77,7 @@ def region_quad(points: np.ndarray) -> np.ndarray:
         raise ValueError(f"a text region needs at least 4 points, got {len(p)}")
     if len(p) > 4:
         return min_area_quad(p)
-    if quad_area_signed(p) < 0:
-        p = p[[0, 3, 2, 1]]
-    return p.astype(np.float32)
+    return clockwise(p).astype(np.float32)
 
 
 def expand_quad(quad: np.ndarray, margin: float = MARGIN) -> np.ndarray:
@@ -116,12 +121,10 @@ def polygon_sides(points: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     (k, 2) float64 left to right, top[i] and bottom[i] one cross-section. A counter-clockwise polygon is read
     clockwise from its first point. None when it does not follow that convention (odd count, or a band between two
     consecutive cross-sections that is not a convex clockwise quad)."""
-    p = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+    p = clockwise(points)
     n = len(p)
     if n < 6 or n % 2:
         return None
-    if quad_area_signed(p) < 0:
-        p = p[[0, *range(n - 1, 0, -1)]]
     top, bottom = p[: n // 2], p[n // 2 :][::-1]
     for i in range(n // 2 - 1):
         if not _clockwise_convex(np.array([top[i], top[i + 1], bottom[i + 1], bottom[i]])):
