@@ -4,9 +4,19 @@
     snakemake --cores 8 --configfile=configs/paper.yaml results/detection_table.csv
 """
 
+import os
+
 from snakemake.utils import min_version
 
 min_version("9.19")
+
+# --sdm conda: envs/textsr.post-deploy.sh installs the library of this checkout into the new env from here,
+# whatever the working directory (--directory) is. Declared with envvars: so that remote jobs receive it too.
+os.environ["TEXTSR_ROOT"] = workflow.basedir
+
+
+envvars:
+    "TEXTSR_ROOT",
 
 
 # The embedded default; a --configfile given on the command line (e.g. configs/paper.yaml) replaces it

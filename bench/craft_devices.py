@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from textsr.detect import detect_image, format_detections
-from textsr.imageio import list_images, read_image
-from textsr.weights import craft_weights_source, load_craft
+from textsr.inference.detect import detect_image, format_detections
+from textsr.util.imageio import list_images, read_image
+from textsr.data.weights import craft_weights_source, load_craft
 
 
 def _boxes(model, image, precision):

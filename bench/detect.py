@@ -1,4 +1,5 @@
-"""CRAFT detection speed side by side with an official-style reference loop, on the real samples and synthetic pages.
+"""CRAFT detection speed side by side with an official-style reference loop, on the real samples and synthetic pages;
+then PP-OCRv6's DB detector beside CRAFT on the same images, in the same run.
 
     python bench/detect.py [--threads 2] [--repeat 3] [--samples DIR] [--sizes 320x240 640x480 1280x720]
                            [--batch 4]
@@ -12,6 +13,9 @@ Per image: canvas, GFLOP of one forward pass (`torch.utils.flop_counter.FlopCoun
 (pre-processing + forward + boxes), the ratio against the reference, and whether the boxes equal the reference's.
 Then totals, the achieved GFLOP/s of the forward passes alone, and a measured matmul rate as the machine's
 practical peak. `--batch N`: N same-shape canvases in one forward pass against N single passes.
+DB vs CRAFT: `DBDetector.detect` (onnxruntime, `threads` intra-op threads, rapidocr's settings: short side brought
+up to 736) against `detect_folder`'s CRAFT fp32 path (canvas 1280, mag 1.5), interleaved, best of `repeat`, per image
+seconds and boxes, and images/s over all.
 """
 
 from __future__ import annotations
@@ -25,10 +29,11 @@ import torch
 from PIL import Image, ImageDraw, ImageFont
 from torch.utils.flop_counter import FlopCounterMode
 
-from textsr.detect import canvas_tensor, detections_from_maps, format_detections
-from textsr.imageio import read_image
+from textsr.inference.dbnet import DBDetector, det_weights_source
+from textsr.inference.detect import canvas_tensor, detections_from_maps, format_detections
+from textsr.util.imageio import read_image
 from textsr.models.craft import craft_forward, fold_for_inference
-from textsr.weights import craft_weights_source, load_craft
+from textsr.data.weights import craft_weights_source, load_craft
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_GLOBS = ("icdar2015/ch4_training_images/*.jpg", "msra_td500/*/*.JPG", "totaltext/Images/Test/*.jpg")
@@ -149,6 +154,29 @@ def side_by_side(inputs: list[tuple[str, np.ndarray]], nets: dict, repeat: int) 
           f"bf16 {rate['bf16']:.0f}")
 
 
+def craft_vs_db(inputs: list[tuple[str, np.ndarray]], craft: torch.nn.Module, db: DBDetector, repeat: int) -> None:
+    """Seconds per image (pre-processing + forward + boxes) of CRAFT fp32 (folded) and of the DB detector."""
+    runs = {"craft": lambda im: folded(craft, im, "fp32")[0], "db": lambda im: db.detect(im)[0]}
+    for fn in runs.values():  # warm-up
+        fn(inputs[0][1])
+    best = {(i, n): float("inf") for i in range(len(inputs)) for n in runs}
+    boxes: dict[tuple[int, str], int] = {}
+    for r in range(repeat):
+        for i, (_, image) in enumerate(inputs):
+            for n in (("craft", "db") if r % 2 == 0 else ("db", "craft")):
+                t = time.perf_counter()
+                out = runs[n](image)
+                best[i, n] = min(best[i, n], time.perf_counter() - t)
+                boxes[i, n] = len(out)
+    print(f"{'image':<26} {'size':>9} {'CRAFT s':>8} {'DB s':>7} {'CRAFT boxes':>11} {'DB boxes':>8}")
+    for i, (label, image) in enumerate(inputs):
+        print(f"{label:<26} {image.shape[1]:>4}x{image.shape[0]:<4} {best[i, 'craft']:>8.3f} {best[i, 'db']:>7.3f} "
+              f"{boxes[i, 'craft']:>11} {boxes[i, 'db']:>8}")
+    tot = {n: sum(best[i, n] for i in range(len(inputs))) for n in runs}
+    print(f"images/s: CRAFT fp32 {len(inputs) / tot['craft']:.2f}, PP-OCRv6 DB {len(inputs) / tot['db']:.2f} "
+          f"(DB is {tot['craft'] / tot['db']:.2f}x CRAFT's)")
+
+
 def batch_vs_single(nets: dict, sizes: list[str], batch: int, repeat: int) -> None:
     print(f"\nbatch of {batch} same-shape canvases in one forward pass vs {batch} single passes (best of {repeat}):")
     for spec in sizes:
@@ -184,6 +212,9 @@ def main() -> None:
           f"{torch.backends.cpu.get_cpu_capability()}, best of {args.repeat} interleaved runs")
     peak32, peak16 = matmul_gflops(torch.float32), matmul_gflops(torch.bfloat16)
     print(f"machine: matmul 2048^3 fp32 {peak32:.0f} GFLOP/s, bf16 {peak16:.0f} GFLOP/s (practical peak)")
+    import onnxruntime
+
+    db = DBDetector(det_weights_source(), threads=args.threads, device="cpu")
     inputs = []
     if args.samples.is_dir():
         inputs += [(p.name, read_image(p)) for g in SAMPLE_GLOBS for p in sorted(args.samples.glob(g))]
@@ -191,10 +222,14 @@ def main() -> None:
         side_by_side(inputs, nets, args.repeat)
     else:
         print(f"(no real samples at {args.samples})")
-    if args.sizes:
+    pages = [(f"page {s}", page(*(int(v) for v in s.lower().split("x")))) for s in args.sizes]
+    if pages:
         print("\nsynthetic pages:")
-        side_by_side([(f"page {s}", page(*(int(v) for v in s.lower().split("x")))) for s in args.sizes], nets,
-                     args.repeat)
+        side_by_side(pages, nets, args.repeat)
+    if inputs + pages:
+        print(f"\nPP-OCRv6 DB (onnxruntime {onnxruntime.__version__}, {args.threads} threads) vs CRAFT fp32, "
+              f"best of {args.repeat}:")
+        craft_vs_db(inputs + pages, nets["fp32"], db, args.repeat)
     if args.batch > 1:
         batch_vs_single(nets, args.sizes, args.batch, args.repeat)
 

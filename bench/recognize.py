@@ -1,4 +1,4 @@
-"""english_g2 word-crop throughput on CPU at batch 1 and batch 64, the ratio, and whether batching changes text.
+"""english_g2 and PP-OCRv6 small word-crop throughput on CPU, side by side in one run, and whether batching changes text.
 
     python bench/recognize.py [--threads 1] [--crops 128] [--repeat 2] [--seed 0]
 
@@ -9,6 +9,9 @@ crops as EasyOCR's GPU batch path does, every crop of a batch of 64 right-padded
 counts the texts that padding changes. Timings: best of `repeat` calls of `read` (pre-processing, forward,
 decoding, the contrast second pass), after one warm-up call, as wall-clock and as process CPU time (the latter
 is what to compare on a shared machine: with 1 thread it does not count time spent waiting for a core).
+PP-OCRv6 small (`textsr.recognition.ppocr.PPOCRReader`, onnxruntime with `threads` intra-op threads) reads the same
+crops at rapidocr's batch of 6 and at batch 1; its batches pad every crop to the batch's widest (rapidocr's rule),
+so the script counts the texts batch 6 changes against batch 1.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import torch
 from PIL import Image, ImageDraw, ImageFont
 
 from textsr.recognition.ctc import decode_probabilities
+from textsr.recognition.ppocr import REC_BATCH, PPOCRReader, rec_weights_source
 from textsr.recognition.preprocess import align, padded_width, resize_to_height
 from textsr.recognition.reader import WordReader
 from textsr.recognition.weights import recognizer_weights_source
@@ -109,6 +113,28 @@ def main() -> None:
     changed = sum(a != b for a, b in zip(alone, widest))
     print(f"EasyOCR-style padding to the widest crop of each batch of 64 changes {changed}/{len(images)} texts "
           f"(first pass, no contrast retry)")
+    ppocr(images, words, args.threads, args.repeat, w1)
+
+
+def ppocr(images: list[np.ndarray], words: list[str], threads: int, repeat: int, g2_wall: float) -> None:
+    """PP-OCRv6 small on the same crops, CPU, `threads` onnxruntime threads: batch 6 (rapidocr's) and batch 1."""
+    import onnxruntime
+
+    reader = PPOCRReader(rec_weights_source(), threads=threads, device="cpu")
+    print(f"\nPP-OCRv6 small PPOCRReader.read, CPU, {threads} onnxruntime thread(s), onnxruntime "
+          f"{onnxruntime.__version__}, same {len(images)} crops, best of {repeat}")
+    results = {}
+    for batch in (1, REC_BATCH):
+        wall, cpu = timed(lambda b=batch: reader.read(images, batch_size=b), repeat)
+        results[batch] = (wall, reader.read(images, batch_size=batch))
+        print(f"batch {batch:>2}: {wall:7.3f} s wall, {len(images) / wall:7.1f} crops/s; "
+              f"{cpu:7.3f} s CPU, {len(images) / cpu:7.1f} crops per CPU second")
+    (w1, r1), (w6, r6) = results[1], results[REC_BATCH]
+    changed = sum(a.text != b.text for a, b in zip(r1, r6))
+    correct = sum(a.text == w for a, w in zip(r6, words))
+    print(f"batch {REC_BATCH} vs batch 1: {w1 / w6:.2f}x the crops/s; padding to the batch's widest changes "
+          f"{changed}/{len(images)} texts; read exactly as rendered (batch {REC_BATCH}): {correct}/{len(images)}")
+    print(f"PP-OCRv6 small (batch {REC_BATCH}) vs english_g2 (batch 1): {g2_wall / w6:.2f}x the crops/s (wall)")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
     python bench/superres.py [--threads 2] [--repeats 5]
 
-SR: `textsr.superres.superres_image` with RCAN at the default config's size (2 x 4 x 32) on a 80 x 60 LR image
+SR: `textsr.inference.superres.superres_image` with RCAN at the default config's size (2 x 4 x 32) on a 80 x 60 LR image
 (the default test images at x4) and at the paper's size (10 x 20 x 64) on 96 x 96; teacher maps:
 `textsr.distill.teacher_maps_from_images` (CRAFT relu3_2 and relu2_2) on a 320 x 240 HR image. Each variant is
 compared with the fp32 NCHW reference run in the same process, interleaved (one call each per round, median of
@@ -22,7 +22,7 @@ import torch
 
 from textsr.distill import teacher_maps_from_images
 from textsr.models.registry import build_arch
-from textsr.superres import superres_image
+from textsr.inference.superres import superres_image
 
 
 def _sr_variant(model, channels_last: bool, bf16: bool):
@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"{med[name] / med['fp32 NCHW']:.3f}  pixels differing {np.count_nonzero(diff)} / {diff.size}, "
                   f"max {diff.max()}")
     try:
-        from textsr.weights import craft_weights_source, load_craft
+        from textsr.data.weights import craft_weights_source, load_craft
 
         craft_path, note = craft_weights_source(), "real weights"
     except (ImportError, FileNotFoundError):

@@ -25,17 +25,17 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from textsr.data.patches import PatchSampler
+from textsr.train.patches import PatchSampler
 from textsr.degrade import bicubic_downscale
 from textsr.distill import compute_teacher_maps, default_teacher_layer
-from textsr.imageio import write_png
+from textsr.util.imageio import write_png
 from textsr.train import Stepper, make_model, resolve_method
 
 
 def _craft_weights(tmp: Path) -> tuple[Path, str]:
     """Path of CRAFT weights to use and a label: the packaged real weights, else a random-init file."""
     try:
-        from textsr.weights import craft_weights_source
+        from textsr.data.weights import craft_weights_source
 
         return craft_weights_source(), "real craft_mlt_25k.pth"
     except (ImportError, FileNotFoundError):
@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         compute_teacher_maps(tmp / "hr", tmp / "teacher", weights=weights, layers=[layer], threads=args.threads)
         cache_s = time.perf_counter() - t0
-        from textsr.weights import load_craft
+        from textsr.data.weights import load_craft
 
         craft = load_craft(weights)
         for p in craft.parameters():

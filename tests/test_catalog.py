@@ -144,7 +144,7 @@ def test_catalogue_protocols_are_known_to_the_config_schema():
             assert spec["protocol"] in known, (name, spec["protocol"])
 
 
-DOCS = Path(__file__).resolve().parents[1] / "README.md"  # section "Running on the real datasets"
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "datasets.md"  # the manual steps (moved from README.md)
 
 
 def test_the_manual_steps_name_every_file_path_and_checksum():
@@ -163,3 +163,14 @@ def test_the_manual_steps_name_every_file_path_and_checksum():
             assert url in text.replace("N.zip", "1.zip") or "ch8_training_images_" in url, url
     for key in catalog.DATASETS:
         assert f"`{key}`" in text, key
+
+
+def test_rcan_weights_are_the_entries_of_the_checkpoint_catalogue():
+    from textsr.data import weights
+
+    assert catalog.WEIGHTS["rcan-official"]["files"] == {s: c.file for s, c in weights.RCAN.items()}
+    assert catalog.WEIGHTS["rcan-official"]["files"][4] == "RCAN_BIX4.pt"
+    for c in weights.RCAN.values():  # a manual download in resources/weights/, checksum recorded on first use
+        entry = catalog.archive(c.file)
+        assert entry["where"] == "weights" and entry["manual"] and entry["md5"] is None
+        assert entry["page"] == c.page == "https://github.com/yulunzhang/RCAN" and entry["note"] == c.note

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from conftest import copy_workflow
-from textsr.plan import Plan
+from textsr.study.plan import Plan
 
 ROOT = Path(__file__).resolve().parents[1]
 pytest.importorskip("snakemake")

@@ -14,7 +14,7 @@ from textsr.degrade import (
     modcrop,
     upscale_folder,
 )
-from textsr.imageio import read_image, write_png
+from textsr.util.imageio import read_image, write_png
 
 SET5 = ("baby", "bird", "butterfly", "head", "woman")
 

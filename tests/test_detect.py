@@ -13,8 +13,8 @@ import pytest
 import torch
 from conftest import needs_samples
 
-from textsr.checkpoint import CheckpointError
-from textsr.detect import (
+from textsr.util.checkpoint import CheckpointError
+from textsr.inference.detect import (
     boxes_from_scores,
     detect_folder,
     detect_image,
@@ -25,8 +25,8 @@ from textsr.detect import (
     resize_aspect_ratio,
     score_maps,
 )
-from textsr.detect_lines import merge_lines
-from textsr.imageio import ImageReadError, read_image, write_png
+from textsr.inference.lines import merge_lines
+from textsr.util.imageio import ImageReadError, read_image, write_png
 from textsr.models.craft import fold_for_inference
 
 OFFICIAL = Path(__file__).parent / "data" / "craft_official_boxes.json"
@@ -222,7 +222,7 @@ def test_detect_folder_writes_one_result_file_per_image(tmp_path, weights_path, 
     images = tmp_path / "images"
     write_png(images / "words.png", text_image())
     write_png(images / "blank.png", np.full((64, 96, 3), 128, np.uint8))
-    with caplog.at_level(logging.INFO, logger="textsr.detect"):
+    with caplog.at_level(logging.INFO, logger="textsr.inference.detect"):
         summary = detect_folder(images, tmp_path / "det", weights=weights_path, threads=1)
     assert sorted(p.name for p in (tmp_path / "det").iterdir()) == ["res_blank.txt", "res_words.txt"]
     assert (tmp_path / "det" / "res_blank.txt").read_text() == ""  # no word: an empty file
@@ -370,7 +370,7 @@ def test_cli_detect_refine_with_an_official_format_refiner_state_dict(tmp_path, 
     from test_refinenet import passthrough_refiner_state
 
     from textsr.cli import main
-    from textsr.weights import load_refiner
+    from textsr.data.weights import load_refiner
 
     refiner = tmp_path / "refiner.pth"  # official format: DataParallel keys
     torch.save({"module." + k: v for k, v in passthrough_refiner_state(0, noise=0.05).items()}, refiner)

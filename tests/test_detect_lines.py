@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from textsr.detect_lines import follows, merge_lines, neighbours
+from textsr.inference.lines import follows, merge_lines, neighbours
 
 
 def rect(x0: float, y0: float, length: float, height: float, degrees: float = 0.0) -> np.ndarray:

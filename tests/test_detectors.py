@@ -1,8 +1,21 @@
-"""Per-test-set CRAFT settings (textsr.detectors): defaults, overrides, polygons by protocol, names, fallback."""
+"""Per-test-set CRAFT settings (textsr.inference.detectors): defaults, overrides, polygons by protocol, names, fallback."""
+
+import subprocess
+import sys
 
 import pytest
 
-from textsr.detectors import OFFICIAL, detect_keywords, detector_name, resolve_detector
+from textsr.data.weights import CRAFT_GENERAL, CRAFT_IC15, CRAFT_REFINER
+from textsr.inference.detectors import (
+    DEFAULTS,
+    GENERAL,
+    OFFICIAL,
+    REFINER_FILE,
+    WEIGHTS,
+    detect_keywords,
+    detector_name,
+    resolve_detector,
+)
 
 CRAFT = dict(OFFICIAL)
 
@@ -41,3 +54,30 @@ def test_keywords_for_detect_folder_and_unknown_weights():
     assert detector_name(d) == d["name"]
     with pytest.raises(ValueError, match="craft_ic13"):
         resolve_detector(CRAFT, {"weights": "craft_ic13"}, "icdar2013")
+
+
+def test_an_empty_craft_block_resolves_to_the_defaults_of_this_module():
+    # configs state only what differs: `craft: {}` must give test.py's 0.7 / 0.4 / 0.4 / 1280 / 1.5, the General
+    # model, fp32 and one image per batch; a block that says the same thing gives the same detector
+    empty = resolve_detector({}, None, "icdar2015")
+    assert {k: empty[k] for k in DEFAULTS} == DEFAULTS
+    assert (empty["text_threshold"], empty["link_threshold"], empty["low_text"], empty["canvas_size"],
+            empty["mag_ratio"]) == (0.7, 0.4, 0.4, 1280, 1.5)
+    assert empty["name"] == "general-box" and empty["weights_file"] == "craft_mlt_25k.pth" and empty["batch_size"] == 1
+    assert resolve_detector(None, None, "icdar2015") == empty
+    assert resolve_detector({**OFFICIAL, "precision": "fp32"}, None, "icdar2015") == empty
+    assert resolve_detector({"batch_size": 4}, None, "icdar2015")["name"] == "general-box"  # batching: not named
+
+
+def test_checkpoint_files_come_from_the_catalogue():
+    assert WEIGHTS == {"craft_mlt_25k": (CRAFT_GENERAL.file, "general"), "craft_ic15_20k": (CRAFT_IC15.file, "ic15")}
+    assert REFINER_FILE == CRAFT_REFINER.file == "craft_refiner_CTW1500.pth"
+    assert GENERAL == "craft_mlt_25k"
+
+
+def test_planning_modules_import_no_torch():
+    # the Snakefile imports detectors and the catalogues at parse time (DESIGN section 10: planning is cheap)
+    code = ("import sys, textsr.inference.detectors, textsr.data.weights, textsr.data.catalog; "
+            "print('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

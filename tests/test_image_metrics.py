@@ -10,7 +10,7 @@ import pytest
 from conftest import needs_samples
 
 from textsr.evaluation.image_metrics import psnr_y, rgb_to_y, sr_metrics_folder, sr_metrics_to_json, ssim_matlab, ssim_y
-from textsr.imageio import write_png
+from textsr.util.imageio import write_png
 
 NAMES = ["baby", "bird", "butterfly", "head", "woman"]
 

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from textsr.imageio import ImageReadError, list_images, read_image, write_png
+from textsr.util.imageio import ImageReadError, list_images, read_image, write_png
 
 
 def test_roundtrip_png(tmp_path):

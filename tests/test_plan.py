@@ -1,4 +1,4 @@
-"""The study's plan from a config (textsr.plan): conditions and seeds, per-set detectors, twins, teachers, jobs."""
+"""The study's plan from a config (textsr.study.plan): conditions and seeds, per-set detectors, twins, teachers, jobs."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import copy
 
 import pytest
 
-from textsr.plan import Condition, Plan
+from textsr.study.plan import Condition, Plan
 
 TINY = {"n_resgroups": 2, "n_resblocks": 1, "n_feats": 8, "reduction": 4}
 TRAIN = {"iterations": 10}
@@ -85,11 +85,11 @@ def test_each_test_set_has_its_own_detector_and_a_changed_setting_moves_only_its
 
 
 def test_missing_optional_weights_fall_back_to_the_general_model(tmp_path):
-    cfg = _config(weights_dir=str(tmp_path))
+    cfg = _config()
     cfg["testsets"]["ctw"]["detector"] = {"refine": True}
-    assert Plan(cfg).detector("ctw")["name"] == "general-poly-fallback"
+    assert Plan(cfg, weights_dir=tmp_path).detector("ctw")["name"] == "general-poly-fallback"
     (tmp_path / "craft_refiner_CTW1500.pth").write_bytes(b"x")
-    d = Plan(cfg).detector("ctw")
+    d = Plan(cfg, weights_dir=tmp_path).detector("ctw")
     assert d["name"] == "general+refiner-poly" and d["refiner_file"] == "craft_refiner_CTW1500.pth"
 
 
@@ -118,9 +118,15 @@ def test_kd_teacher_is_the_same_training_set_and_seed_and_cycles_are_refused():
 
 
 def test_method_errors_name_the_method():
+    # planning checks what needs no network (keys, teacher layers); a place the network lacks (group7 of 2 groups)
+    # is refused when the training job builds it (textsr.train), not here
     cfg = _config()
-    cfg["methods"]["rcan_dat"]["attention"] = {"places": ["group7"]}
-    with pytest.raises(ValueError, match="method 'rcan_dat'.*group7"):
+    cfg["methods"]["rcan_dat"]["distill"] = {"teacher_layers": ["relu9_9"]}
+    with pytest.raises(ValueError, match="method 'rcan_dat'.*relu9_9"):
+        Plan(cfg)
+    cfg = _config()
+    cfg["methods"]["rcan_sa"]["attention"] = {"places": ["group1"], "kernel": 3}
+    with pytest.raises(ValueError, match="method 'rcan_sa'.*kernel"):
         Plan(cfg)
     cfg = _config()
     cfg["methods"]["rcan"]["trainsets"] = ["nosuchset"]
@@ -156,3 +162,17 @@ def test_compare_with_adds_pairs_that_are_no_twins():
     cfg["methods"]["rcan_fakd"]["compare_with"] = ["nosuch"]
     with pytest.raises(ValueError, match="nosuch"):
         Plan(cfg)
+
+
+def test_each_method_is_resolved_once_per_scale(monkeypatch):
+    import textsr.study.plan as plan_module
+
+    calls = []
+    real = plan_module.resolve_method
+    monkeypatch.setattr(plan_module, "resolve_method", lambda *a, **k: calls.append(a[:2]) or real(*a, **k))
+    plan = Plan(_config())
+    # 5 methods (all arch rcan) x scales [2, 4] = 10 resolutions while checking the config; later ones reuse them
+    assert len(calls) == 10 and sorted(set(calls)) == [("rcan", 2), ("rcan", 4)]
+    assert plan.spec("rcan_dat", 4) is plan.spec("rcan_dat", "4")
+    plan.teacher_cache_dir("rcan_dat", "a", 4), plan.eval_rows(), plan.comparison_pairs()
+    assert len(calls) == 10

@@ -19,7 +19,7 @@ from textsr.data.archive import UnsafeArchiveError
 from textsr.data.download import ManualDownloadRequired
 from textsr.data.prepare import PrepareError, prepare_dataset, prepare_folder, require_weights
 from textsr.data.textzoom import TextZoomError, read_labels, read_lmdb
-from textsr.imageio import read_image
+from textsr.util.imageio import read_image
 
 
 def image_bytes(w: int, h: int, fmt: str = "JPEG", seed: int = 0, exif: Image.Exif | None = None) -> bytes:

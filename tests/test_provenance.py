@@ -1,7 +1,7 @@
 import pytest
 
-from textsr import provenance
-from textsr.provenance import code_version, module_closure
+from textsr.util import provenance
+from textsr.util.provenance import code_version, module_closure
 
 
 @pytest.fixture
@@ -34,8 +34,8 @@ def test_editing_an_indirect_import_changes_the_version_of_its_users_only(fake_p
 
 
 def test_real_stages_include_what_they_import_at_call_time():
-    detect = module_closure("textsr.detect")
-    assert {"textsr.models.craft", "textsr.weights", "textsr.device", "textsr.imageio"} <= set(detect)
+    detect = module_closure("textsr.inference.detect")
+    assert {"textsr.models.craft", "textsr.data.weights", "textsr.util.device", "textsr.util.imageio"} <= set(detect)
     assert "textsr.train" not in detect  # a training edit does not rerun detection
 
 

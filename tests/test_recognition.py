@@ -13,7 +13,7 @@ from PIL import Image, ImageDraw, ImageFont
 from conftest import needs_samples
 from textsr.data.gt import read_icdar2015_gt, read_totaltext_gt
 from textsr.data.textzoom import write_labels
-from textsr.imageio import read_image
+from textsr.util.imageio import read_image
 from textsr.recognition.crops import (crop_region, expand_quad, four_point_transform, min_area_quad, polygon_sides,
                                       region_quad)
 from textsr.recognition.measure import e2e_counts, recognize_testset, recognize_word_images

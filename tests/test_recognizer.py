@@ -14,7 +14,7 @@ from textsr.recognition.ctc import (
 )
 from textsr.recognition.text import normalize_text, words_match
 from textsr.recognition.weights import RECOGNIZER_MD5, install_recognizer_weights, recognizer_weights_source
-from textsr.weights import ChecksumError
+from textsr.data.weights import ChecksumError
 
 A, B, X, ONE, L = (ENGLISH_G2_CHARACTERS.index(c) + 1 for c in "abx1l")  # class indices (blank = 0)
 

@@ -11,11 +11,11 @@ import pytest
 import torch
 from conftest import needs_samples
 
-from textsr.detect import detect_image, format_detections
-from textsr.imageio import read_image
+from textsr.inference.detect import detect_image, format_detections
+from textsr.util.imageio import read_image
 from textsr.models.craft import fold_for_inference, inference_call
 from textsr.models.refinenet import RefineNet
-from textsr.weights import load_refiner
+from textsr.data.weights import load_refiner
 
 OFFICIAL = Path(__file__).parent / "data" / "refinenet_official.json"
 
@@ -153,7 +153,7 @@ def test_wrong_or_missing_key_fails_naming_file_and_key(tmp_path):
 
 
 def test_refused_checkpoint_error_names_the_file(tmp_path):
-    from textsr.checkpoint import CheckpointError
+    from textsr.util.checkpoint import CheckpointError
 
     bad = tmp_path / "craft_refiner_CTW1500.pth"
     bad.write_bytes(b"<html>Google Drive virus scan warning</html>")  # what a failed Drive download looks like

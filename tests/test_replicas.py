@@ -12,8 +12,8 @@ import pytest
 from PIL import Image
 
 from conftest import SAMPLES, needs_samples
-from replicas import (REPLICAS, SR_SETS, _box, _ink_polygon, _scene, write_rcan_official, write_replicas,
-                      write_user_folder)
+from replicas import REPLICAS, SR_SETS, write_rcan_official, write_replicas, write_user_folder
+from replicas.scenes import _box, _ink_polygon, _scene
 from textsr.data import catalog
 from textsr.data.gt.ctw1500 import read_ctw1500_gt
 from textsr.data.gt.icdar import read_icdar2015_gt
@@ -308,7 +308,7 @@ def test_rcan_official_replicas_load_strictly_with_their_sizes_read_from_the_key
     import torch
 
     from textsr.models.rcan import RCAN
-    from textsr.superres import load_sr_model
+    from textsr.inference.superres import load_sr_model
 
     paths = write_rcan_official(tmp_path / "weights", [2, 4], n_resgroups=2, n_resblocks=1, n_feats=16, reduction=8)
     assert sorted(p.name for p in (tmp_path / "weights").iterdir()) == ["RCAN_BIX2.pt", "RCAN_BIX4.pt"]

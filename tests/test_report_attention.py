@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from textsr.imageio import write_png
+from textsr.util.imageio import write_png
 from textsr.report.attention import (
     best_window, cosine, distilled_pairs, held_out_stems, pearson, plot_attention, student_and_teacher_maps,
 )
@@ -52,7 +52,7 @@ def test_cosine_and_pearson():
 
 def test_student_and_teacher_maps_line_up_on_the_lr_grid(tmp_path):
     _tiny_rcan_dat(tmp_path / "m.pt")
-    from textsr.superres import load_sr_model
+    from textsr.inference.superres import load_sr_model
 
     model, meta = load_sr_model(tmp_path / "m.pt")
     lr = np.random.default_rng(0).integers(0, 255, (12, 20, 3), dtype=np.uint8)

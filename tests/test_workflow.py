@@ -105,7 +105,7 @@ def test_a_replaced_archive_re_prepares_its_data_set_and_only_that_one(workflow_
     plan = _snakemake(wd, "-n", "--configfile=replaced.yaml", *targets)
     jobs = _job_counts(plan.stdout)
     assert jobs == {"fetch": 1, "prepare_dataset": 1, "total": 2}, plan.stdout[-3000:]
-    assert "MSRA-TD500.zip" in plan.stdout and "wildcards: key=msra_td500" in plan.stdout
+    assert "MSRA-TD500.zip" in plan.stdout and "wildcards: dataset=msra_td500" in plan.stdout
     run = _snakemake(wd, "--cores", "1", "--configfile=replaced.yaml", *targets)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     manifest = json.loads((wd / targets[0]).read_text())

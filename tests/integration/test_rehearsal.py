@@ -9,7 +9,7 @@ detectors and data paths as `configs/paper.yaml`. Written by the test into a cop
   * resources/weights/craft_refiner_CTW1500.pth (seeded random RefineNet, `module.` keys) and craft_ic15_20k.pth
     (a copy of the General model standing in for the IC15 model): `write_craft_standins`;
   * resources/user_hr/: a user's folder of HR images (`write_user_folder`), the config's `source: folder` set.
-The expected rows come from `textsr.plan.Plan` on the same config, so a plan / table mismatch fails here.
+The expected rows come from `textsr.study.plan.Plan` on the same config, so a plan / table mismatch fails here.
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ def rehearsal(tmp_path_factory) -> dict:
 
 @pytest.fixture(scope="module")
 def plan(rehearsal):
-    from textsr.plan import Plan
+    from textsr.study.plan import Plan
 
     return Plan(rehearsal["config"])
 
@@ -168,7 +168,7 @@ def test_each_test_set_is_detected_with_its_own_detector(rehearsal):
     detectors = {}
     for r in rows:
         detectors.setdefault(r["dataset"], set()).add(r["detector"])
-    # names from textsr.detectors (settings that differ from test.py's defaults): the IC15 model with its
+    # names from textsr.inference.detectors (settings that differ from test.py's defaults): the IC15 model with its
     # thresholds; the General model + LinkRefiner, polygons, for both CTW-1500 label sets; the rehearsal's 960 px
     # canvas on the real-sample sets; none a -fallback (the optional weights were there at planning time)
     assert detectors == {

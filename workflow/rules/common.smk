@@ -1,20 +1,27 @@
 """Config validation and the helpers every rule file uses (rule files hold rules only).
 
-The plan itself (data sets, conditions, seeds, detectors, jobs, paths) is `textsr.plan.Plan`, a pure function of
-the config with its own unit tests; the helpers below only adapt it to Snakemake's wildcards.
+The plan itself (data sets, conditions, seeds, detectors, jobs, paths) is `textsr.study.plan.Plan`, a pure function of
+the config with its own unit tests; the helpers below only adapt it to Snakemake's wildcards. Every path pattern is
+`textsr.study.layout`'s; a job's wildcards become typed values (`layout.typed`: scale and seed as int) once, on
+entering a helper. Nothing imported here imports torch (tests/test_planner_imports.py): parsing stays cheap.
 """
 
 import re
+from pathlib import Path
 
 from snakemake.utils import validate
 
 from textsr.data import catalog as CATALOG
-from textsr.detectors import detect_keywords
-from textsr.distill.teacher import parse_teacher_cache_key
-from textsr.plan import Condition, Plan
-from textsr.provenance import code_version
+from textsr.data.weights import CRAFT_GENERAL, RECOGNIZER
+from textsr.inference.detectors import GENERAL, detect_keywords
+from textsr.study import layout
+from textsr.study.layout import typed
+from textsr.study.plan import Plan
+from textsr.train.spec import parse_teacher_cache_key
+from textsr.util.provenance import code_version
 
 
+# Also fills the schema's defaults into the config (resources included): the schema is their one home.
 validate(config, schema="../schemas/config.schema.yaml")
 
 
@@ -31,8 +38,8 @@ wildcard_constraints:
 
 
 PLAN = Plan(config)
-RES = config["resources"]
-CRAFT_WEIGHTS = "resources/weights/craft_mlt_25k.pth"
+#: the General CRAFT model, installed by rule craft_weights
+CRAFT_WEIGHTS = layout.WEIGHTS.format(file=CRAFT_GENERAL.file)
 
 
 def _alternation(names):
@@ -41,8 +48,9 @@ def _alternation(names):
 
 
 def res(stage, key):
-    """A resource of a stage from the config (declared once; profiles map them onto a cluster)."""
-    return RES.get(stage, {}).get(key, {"gpu": 0, "mem_mb": 4000, "runtime": 60, "threads": 1}[key])
+    """A resource of a stage (gpu, mem_mb, runtime, threads) from the config, whose schema fills the defaults;
+    profiles map them onto a cluster."""
+    return config["resources"][stage][key]
 
 
 # ------------------------------------------------------------------------------------------------------- data
@@ -51,11 +59,11 @@ def res(stage, key):
 def catalog_downloads_for(wildcards):
     """The verified-download markers the catalogue data set needs (a replaced archive changes its marker, so
     only that data set is prepared again)."""
-    return [f"resources/downloads/{f}.verified" for f in PLAN.catalog_downloads(wildcards.key)]
+    return [layout.DOWNLOAD_VERIFIED.format(file=f) for f in PLAN.catalog_downloads(wildcards.dataset)]
 
 
 def catalog_request_for(wildcards):
-    return PLAN.catalog_request(wildcards.key)
+    return PLAN.catalog_request(wildcards.dataset)
 
 
 def folder_source_for(wildcards):
@@ -69,11 +77,9 @@ def folder_split_for(wildcards):
 
 
 def download_stamp(wildcards):
-    """Size and modification time of a file in resources/downloads/ at planning time: a replaced archive changes
-    this param, so its fetch job reruns (re-verifying, re-recording) and, through the marker, its prepare job."""
-    from pathlib import Path
-
-    path = Path("resources/downloads") / wildcards.file
+    """Size and modification time of a downloaded file at planning time: a replaced archive changes this param, so
+    its fetch job reruns (re-verifying, re-recording) and, through the marker, its prepare job."""
+    path = Path(layout.DOWNLOAD.format(file=wildcards.file))
     if path.is_dir():
         files = sorted(p for p in path.rglob("*") if p.is_file() and p.name != "lock.mdb")
         return [[p.relative_to(path).as_posix(), p.stat().st_size, int(p.stat().st_mtime)] for p in files]
@@ -93,14 +99,15 @@ def hr_train_for(wildcards):
 
 
 def hr_for_split(wildcards):
-    """HR folder behind `results/lr/{dataset}/{split}/...` ({split}: train, or test for test and SR sets)."""
+    """HR folder behind `layout.LR` ({split}: train, or test for test and SR sets)."""
     name = wildcards.dataset
     return PLAN.hr_dir(name, "train" if wildcards.split == "train" else PLAN.eval_role(name))
 
 
 def lr_test_for(wildcards):
     """LR images of a test or SR set at a scale (the pipeline's degradation, or the set's native LR)."""
-    return PLAN.lr_dir(wildcards.dataset, PLAN.eval_role(wildcards.dataset), int(wildcards.scale))
+    w = typed(wildcards)
+    return PLAN.lr_dir(w.dataset, PLAN.eval_role(w.dataset), w.scale)
 
 
 def lr_test_input_for(wildcards):
@@ -121,13 +128,14 @@ def teacher_params_for(wildcards):
 
 
 def train_lr_dir(trainset, scale):
-    return PLAN.lr_dir(trainset, "train", int(scale))
+    return PLAN.lr_dir(trainset, "train", scale)
 
 
 def train_inputs_for(wildcards):
     """HR data (manifest), LR folder (degraded, or the set's own), the CRAFT teacher cache and weights for
     distillation, the SR teacher's model file (kd), PISR's privileged teacher."""
-    m, t, s, seed = wildcards.method, wildcards.trainset, int(wildcards.scale), int(wildcards.seed)
+    w = typed(wildcards)
+    m, t, s, seed = w.method, w.trainset, w.scale, w.seed
     inputs = {"data": PLAN.manifest(t)}
     if not PLAN.native_lr(t, "train"):
         inputs["lr"] = train_lr_dir(t, s)
@@ -146,7 +154,8 @@ def train_inputs_for(wildcards):
 
 def train_params_for(wildcards):
     """Everything train_sr needs besides inputs and outputs: folders, the method's dicts, the seed."""
-    m, t, s, seed = wildcards.method, wildcards.trainset, int(wildcards.scale), int(wildcards.seed)
+    w = typed(wildcards)
+    m, t, s, seed = w.method, w.trainset, w.scale, w.seed
     spec = PLAN.methods[m]
     distill = dict(spec["distill"]) if spec.get("distill") is not None else None
     if distill is not None and not PLAN.teacher_cache_dir(m, t, s):
@@ -166,13 +175,14 @@ def train_params_for(wildcards):
         "kd": PLAN.kd_options(m),
         "sr_teacher": PLAN.model_file(teacher, s) if teacher else None,
         "init_from": PLAN.privileged_file(m, t, seed, s) if PLAN.is_pisr(m) else None,
-        "checkpoint_dir": f"results/checkpoints/{m}/{t}/s{seed}/x{s}",
+        "checkpoint_dir": PLAN.trained_file(layout.CHECKPOINTS, m, t, seed, s),
     }
 
 
 def privileged_params_for(wildcards):
     """PISR step 1: the privileged teacher's options (its decoder = the student's FSRCNN)."""
-    m, t, s, seed = wildcards.method, wildcards.trainset, int(wildcards.scale), int(wildcards.seed)
+    w = typed(wildcards)
+    m, t, s, seed = w.method, w.trainset, w.scale, w.seed
     spec = PLAN.methods[m]
     priv = spec.get("privileged") or {}
     return {
@@ -183,12 +193,13 @@ def privileged_params_for(wildcards):
         "model": priv.get("model", spec.get("model") or {}),
         "train": {**PLAN.train_options(m, t), **(priv.get("train") or {})},
         "privileged": {k: v for k, v in priv.items() if k == "lam"},
-        "checkpoint_dir": f"results/checkpoints/{m}/{t}/s{seed}/x{s}/privileged",
+        "checkpoint_dir": PLAN.trained_file(layout.PRIVILEGED_CHECKPOINTS, m, t, seed, s),
     }
 
 
 def privileged_inputs_for(wildcards):
-    t, s = wildcards.trainset, int(wildcards.scale)
+    w = typed(wildcards)
+    t, s = w.trainset, w.scale
     inputs = {"data": PLAN.manifest(t)}
     if not PLAN.native_lr(t, "train"):
         inputs["lr"] = train_lr_dir(t, s)
@@ -202,11 +213,18 @@ PISR_METHODS = [m for m in PLAN.methods if PLAN.is_pisr(m)]
 
 
 def sr_weights_for(wildcards):
-    return PLAN.model_input(wildcards.condition, int(wildcards.scale))
+    w = typed(wildcards)
+    return PLAN.model_input(w.condition, w.scale)
 
 
 def sr_weights_file_for(wildcards):
-    return PLAN.model_file(wildcards.condition, int(wildcards.scale))
+    w = typed(wildcards)
+    return PLAN.model_file(w.condition, w.scale)
+
+
+def scale_of(wildcards):
+    """The SR factor of a job, as the scripts receive it (int)."""
+    return typed(wildcards).scale
 
 
 def hr_test_for(wildcards):
@@ -216,7 +234,8 @@ def hr_test_for(wildcards):
 
 def images_for(wildcards):
     """Condition -> the folder of images the detector (and recognizer) sees."""
-    return PLAN.images(wildcards.condition, wildcards.dataset, int(wildcards.scale))
+    w = typed(wildcards)
+    return PLAN.images(w.condition, w.dataset, w.scale)
 
 
 def images_input_for(wildcards):
@@ -242,7 +261,8 @@ def detector_check(wildcards):
 
 def _weights_input(file):
     """The General model is installed by a rule; a checkpoint the user brings is checked (md5 recorded)."""
-    return CRAFT_WEIGHTS if f"resources/weights/{file}" == CRAFT_WEIGHTS else f"resources/weights/{file}.checked"
+    path = layout.WEIGHTS.format(file=file)
+    return path if path == CRAFT_WEIGHTS else layout.WEIGHTS_CHECKED.format(file=file)
 
 
 def detect_inputs_for(wildcards):
@@ -258,14 +278,15 @@ def detect_params_for(wildcards):
     """`detect_folder` keywords of the set's detector (weights files included), plus the batch size (not part of
     the detector: batching leaves fp32 boxes unchanged)."""
     d = PLAN.detector(wildcards.dataset)
-    return {**detect_keywords(d), "weights": f"resources/weights/{d['weights_file']}",
-            "refiner_weights": f"resources/weights/{d['refiner_file']}" if d["refiner_file"] else None,
-            "batch_size": int(config["craft"].get("batch_size", 1))}
+    return {**detect_keywords(d), "weights": layout.WEIGHTS.format(file=d["weights_file"]),
+            "refiner_weights": layout.WEIGHTS.format(file=d["refiner_file"]) if d["refiner_file"] else None,
+            "batch_size": d["batch_size"]}
 
 
 def rescale_for(wildcards):
     """LR boxes are scaled back to HR pixel coordinates by the SR factor; other conditions are at HR size."""
-    return int(wildcards.scale) if wildcards.condition == "lr" else 1
+    w = typed(wildcards)
+    return w.scale if w.condition == "lr" else 1
 
 
 def protocol_for(wildcards):
@@ -285,7 +306,7 @@ def labels_for(wildcards):
     return PLAN.labels_tsv(wildcards.dataset)
 
 
-OPTIONAL_WEIGHTS = sorted({d["weights_file"] for d in PLAN._detectors.values() if d["weights"] != "craft_mlt_25k"}
+OPTIONAL_WEIGHTS = sorted({d["weights_file"] for d in PLAN._detectors.values() if d["weights"] != GENERAL}
                           | {d["refiner_file"] for d in PLAN._detectors.values() if d["refiner_file"]})
 
 
@@ -314,8 +335,8 @@ CODE = {
     "degrade": code_version("textsr.degrade"),
     "teacher": code_version("textsr.distill.teacher"),
     "train": code_version("textsr.train"),
-    "superres": code_version("textsr.superres"),
-    "detect": code_version("textsr.detect"),
+    "superres": code_version("textsr.inference.superres"),
+    "detect": code_version("textsr.inference.detect"),
     "evaluate": code_version("textsr.evaluation"),
     "recognize": code_version("textsr.recognition"),
     "report": code_version("textsr.report"),
@@ -324,9 +345,11 @@ CODE = {
 
 # ---------------------------------------------------------------------------------------------- recognition
 
-RECOGNIZER_WEIGHTS = "resources/weights/english_g2.pth"
+#: EasyOCR's english_g2, installed by rule recognizer_weights
+RECOGNIZER_WEIGHTS = layout.WEIGHTS.format(file=RECOGNIZER.file)
 
 
 def coord_scale_for(wildcards):
     """HR ground-truth and detection coordinates -> pixels of the condition's images (the LR image: 1 / scale)."""
-    return 1.0 / int(wildcards.scale) if wildcards.condition == "lr" else 1.0
+    w = typed(wildcards)
+    return 1.0 / w.scale if w.condition == "lr" else 1.0

@@ -1,7 +1,7 @@
 rule synthetic_dataset:
     """The embedded synthetic scene-text dataset: HR training images, test images with ICDAR2015 ground truth."""
     output:
-        "resources/datasets/{dataset}/manifest.json",
+        layout.MANIFEST,
     params:
         seed=config["seed"],
         synthetic=config["synthetic"],
@@ -9,9 +9,9 @@ rule synthetic_dataset:
     wildcard_constraints:
         dataset=_alternation(PLAN.synthetic_sets),
     log:
-        "logs/synthetic_dataset/{dataset}.log",
+        layout.log("synthetic_dataset"),
     benchmark:
-        "benchmarks/synthetic_dataset/{dataset}.tsv"
+        layout.benchmark("synthetic_dataset")
     localrule: True
     conda:
         "../../envs/textsr.yaml"
@@ -25,7 +25,7 @@ rule fetch:
     `stamp` (size and modification time at planning time) reruns this job when the file is replaced by hand.
     """
     output:
-        "resources/downloads/{file}.verified",
+        layout.DOWNLOAD_VERIFIED,
     params:
         stamp=download_stamp,
         verify=config["downloads"].get("verify_checksums", True),
@@ -33,7 +33,7 @@ rule fetch:
     wildcard_constraints:
         file=_alternation(sorted(CATALOG.ARCHIVES)),
     log:
-        "logs/fetch/{file}.log",
+        layout.log("fetch"),
     localrule: True
     conda:
         "../../envs/textsr.yaml"
@@ -46,17 +46,17 @@ rule prepare_dataset:
     input:
         catalog_downloads_for,
     output:
-        "resources/datasets/{key}/manifest.json",
+        layout.MANIFEST,
     params:
         request=catalog_request_for,
         limits={k: v for k, v in config["downloads"].items() if k in ("max_extract_gib", "max_ratio")},
         code=CODE["prepare"],
     wildcard_constraints:
-        key=_alternation(PLAN.catalog_keys),
+        dataset=_alternation(PLAN.catalog_keys),
     log:
-        "logs/prepare_dataset/{key}.log",
+        layout.log("prepare_dataset"),
     benchmark:
-        "benchmarks/prepare_dataset/{key}.tsv"
+        layout.benchmark("prepare_dataset")
     threads: res("prepare", "threads")
     resources:
         mem_mb=res("prepare", "mem_mb"),
@@ -70,7 +70,7 @@ rule prepare_dataset:
 rule prepare_folder:
     """A user's folder of HR images (config `source: folder`) copied into the canonical layout."""
     output:
-        "resources/datasets/{dataset}/manifest.json",
+        layout.MANIFEST,
     params:
         source=folder_source_for,
         split=folder_split_for,
@@ -78,7 +78,7 @@ rule prepare_folder:
     wildcard_constraints:
         dataset=_alternation(PLAN.folder_sets),
     log:
-        "logs/prepare_folder/{dataset}.log",
+        layout.log("prepare_folder"),
     localrule: True
     conda:
         "../../envs/textsr.yaml"
@@ -91,7 +91,7 @@ rule craft_weights:
     output:
         CRAFT_WEIGHTS,
     log:
-        "logs/craft_weights.log",
+        layout.log("craft_weights"),
     localrule: True
     conda:
         "../../envs/textsr.yaml"
@@ -104,11 +104,11 @@ rule optional_craft_weights:
     and compared later. Planned only when the file is there at planning time; otherwise the set falls back to the
     General model (its detector name ends in -fallback)."""
     output:
-        "resources/weights/{file}.checked",
+        layout.WEIGHTS_CHECKED,
     wildcard_constraints:
         file=_alternation(OPTIONAL_WEIGHTS),
     log:
-        "logs/optional_craft_weights/{file}.log",
+        layout.log("optional_craft_weights"),
     localrule: True
     conda:
         "../../envs/textsr.yaml"

@@ -3,18 +3,19 @@ rule degrade:
     input:
         manifest_for,
     output:
-        directory("results/lr/{dataset}/{split}/x{scale}"),
+        directory(layout.LR),
     params:
         hr=hr_for_split,
+        scale=scale_of,
         code=CODE["degrade"],
     log:
-        "logs/degrade/{dataset}/{split}/x{scale}.log",
+        layout.log("degrade"),
     threads: res("degrade", "threads")
     resources:
         mem_mb=res("degrade", "mem_mb"),
         runtime=res("degrade", "runtime"),
     benchmark:
-        "benchmarks/degrade/{dataset}/{split}/x{scale}.tsv"
+        layout.benchmark("degrade")
     conda:
         "../../envs/textsr.yaml"
     script:
@@ -26,18 +27,19 @@ rule bicubic:
     input:
         lr_test_input_for,
     output:
-        directory("results/sr/bicubic/{dataset}/x{scale}"),
+        directory(layout.partial(layout.SR, condition="bicubic")),
     params:
         lr=lr_test_for,
+        scale=scale_of,
         code=CODE["degrade"],
     log:
-        "logs/bicubic/{dataset}/x{scale}.log",
+        layout.log("bicubic"),
     threads: res("degrade", "threads")
     resources:
         mem_mb=res("degrade", "mem_mb"),
         runtime=res("degrade", "runtime"),
     benchmark:
-        "benchmarks/bicubic/{dataset}/x{scale}.tsv"
+        layout.benchmark("bicubic")
     conda:
         "../../envs/textsr.yaml"
     script:

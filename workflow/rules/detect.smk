@@ -3,16 +3,16 @@ rule detect:
     input:
         unpack(detect_inputs_for),
     output:
-        directory("results/det/{condition}/{dataset}/x{scale}/{detector}"),
+        directory(layout.DET),
     params:
         images=images_for,
         craft=detect_params_for,
         rescale=rescale_for,
         code=CODE["detect"],
     log:
-        "logs/detect/{condition}/{dataset}/x{scale}/{detector}.log",
+        layout.log("detect"),
     benchmark:
-        "benchmarks/detect/{condition}/{dataset}/x{scale}/{detector}.tsv"
+        layout.benchmark("detect")
     threads: res("detect", "threads")
     resources:
         gpu=res("detect", "gpu"),

@@ -8,17 +8,17 @@ rule fig_hmean:
     """The main figure: H-mean per test set and condition, precision and recall marked, seeds as dots, each
     condition's 95% interval of the H-mean difference against bicubic."""
     input:
-        detection="results/detection_table.csv",
-        comparisons="results/comparisons.csv",
+        detection=layout.DETECTION_TABLE,
+        comparisons=layout.COMPARISONS,
     output:
         pdf=report(
-            "results/figures/hmean.pdf",
+            layout.figure("hmean", "pdf"),
             caption="../report/hmean.rst",
             category="1. Detection",
             labels={"figure": "H-mean per test set", "format": "PDF"},
         ),
         png=report(
-            "results/figures/hmean.png",
+            layout.figure("hmean", "png"),
             caption="../report/hmean.rst",
             category="1. Detection",
             labels={"figure": "H-mean per test set", "format": "PNG"},
@@ -26,9 +26,9 @@ rule fig_hmean:
     params:
         code=CODE["report"],
     log:
-        "logs/figures/hmean.log",
+        layout.log("fig_hmean"),
     benchmark:
-        "benchmarks/figures/hmean.tsv"
+        layout.benchmark("fig_hmean")
     localrule: True
     conda:
         "../../envs/textsr.yaml"
@@ -39,17 +39,17 @@ rule fig_hmean:
 rule fig_fidelity:
     """PSNR against H-mean per SR condition and test set: does fidelity predict detectability?"""
     input:
-        detection="results/detection_table.csv",
-        sr="results/sr_table.csv",
+        detection=layout.DETECTION_TABLE,
+        sr=layout.SR_TABLE,
     output:
         pdf=report(
-            "results/figures/fidelity.pdf",
+            layout.figure("fidelity", "pdf"),
             caption="../report/fidelity.rst",
             category="2. Fidelity",
             labels={"figure": "PSNR vs H-mean", "format": "PDF"},
         ),
         png=report(
-            "results/figures/fidelity.png",
+            layout.figure("fidelity", "png"),
             caption="../report/fidelity.rst",
             category="2. Fidelity",
             labels={"figure": "PSNR vs H-mean", "format": "PNG"},
@@ -57,9 +57,9 @@ rule fig_fidelity:
     params:
         code=CODE["report"],
     log:
-        "logs/figures/fidelity.log",
+        layout.log("fig_fidelity"),
     benchmark:
-        "benchmarks/figures/fidelity.tsv"
+        layout.benchmark("fig_fidelity")
     localrule: True
     conda:
         "../../envs/textsr.yaml"
@@ -70,16 +70,16 @@ rule fig_fidelity:
 rule fig_recall_by_height:
     """Recall by ground-truth text height per condition: where SR helps."""
     input:
-        "results/recall_by_height.csv",
+        layout.RECALL_BY_HEIGHT,
     output:
         pdf=report(
-            "results/figures/recall_by_height.pdf",
+            layout.figure("recall_by_height", "pdf"),
             caption="../report/recall_by_height.rst",
             category="1. Detection",
             labels={"figure": "recall by text height", "format": "PDF"},
         ),
         png=report(
-            "results/figures/recall_by_height.png",
+            layout.figure("recall_by_height", "png"),
             caption="../report/recall_by_height.rst",
             category="1. Detection",
             labels={"figure": "recall by text height", "format": "PNG"},
@@ -87,7 +87,7 @@ rule fig_recall_by_height:
     params:
         code=CODE["report"],
     log:
-        "logs/figures/recall_by_height.log",
+        layout.log("fig_recall_by_height"),
     localrule: True
     conda:
         "../../envs/textsr.yaml"
@@ -98,17 +98,17 @@ rule fig_recall_by_height:
 rule fig_recognition:
     """Word accuracy by condition beside detection H-mean."""
     input:
-        recognition="results/recognition_table.csv",
-        detection="results/detection_table.csv",
+        recognition=layout.RECOGNITION_TABLE,
+        detection=layout.DETECTION_TABLE,
     output:
         pdf=report(
-            "results/figures/recognition.pdf",
+            layout.figure("recognition", "pdf"),
             caption="../report/recognition.rst",
             category="1. Detection",
             labels={"figure": "word accuracy", "format": "PDF"},
         ),
         png=report(
-            "results/figures/recognition.png",
+            layout.figure("recognition", "png"),
             caption="../report/recognition.rst",
             category="1. Detection",
             labels={"figure": "word accuracy", "format": "PNG"},
@@ -116,7 +116,7 @@ rule fig_recognition:
     params:
         code=CODE["report"],
     log:
-        "logs/figures/recognition.log",
+        layout.log("fig_recognition"),
     localrule: True
     conda:
         "../../envs/textsr.yaml"
@@ -131,14 +131,14 @@ rule fig_qualitative:
         images=qualitative_inputs,
     output:
         pdf=report(
-            "results/figures/qualitative-{dataset}-x{scale}.pdf",
+            layout.figure(layout.QUALITATIVE_FIGURE, "pdf"),
             caption="../report/qualitative.rst",
             category="3. Qualitative",
             subcategory="{dataset}",
             labels={"test set": "{dataset}", "scale": "x{scale}", "format": "PDF"},
         ),
         png=report(
-            "results/figures/qualitative-{dataset}-x{scale}.png",
+            layout.figure(layout.QUALITATIVE_FIGURE, "png"),
             caption="../report/qualitative.rst",
             category="3. Qualitative",
             subcategory="{dataset}",
@@ -152,9 +152,9 @@ rule fig_qualitative:
         scale=scale_of,
         code=CODE["report"],
     log:
-        "logs/figures/qualitative/{dataset}/x{scale}.log",
+        layout.log("fig_qualitative"),
     benchmark:
-        "benchmarks/figures/qualitative/{dataset}/x{scale}.tsv"
+        layout.benchmark("fig_qualitative")
     localrule: True
     conda:
         "../../envs/textsr.yaml"
@@ -168,14 +168,14 @@ rule fig_attention:
         unpack(attention_inputs),
     output:
         pdf=report(
-            "results/figures/attention-{method}-{trainset}-x{scale}.pdf",
+            layout.figure(layout.ATTENTION_FIGURE, "pdf"),
             caption="../report/attention.rst",
             category="4. Attention distillation",
             subcategory="{trainset}",
             labels={"model": "{method}@{trainset}", "scale": "x{scale}", "format": "PDF"},
         ),
         png=report(
-            "results/figures/attention-{method}-{trainset}-x{scale}.png",
+            layout.figure(layout.ATTENTION_FIGURE, "png"),
             caption="../report/attention.rst",
             category="4. Attention distillation",
             subcategory="{trainset}",
@@ -185,9 +185,9 @@ rule fig_attention:
         lr=attention_lr_dir,
         code=CODE["report"],
     log:
-        "logs/figures/attention/{method}/{trainset}/x{scale}.log",
+        layout.log("fig_attention"),
     benchmark:
-        "benchmarks/figures/attention/{method}/{trainset}/x{scale}.tsv"
+        layout.benchmark("fig_attention")
     localrule: True
     conda:
         "../../envs/textsr.yaml"
@@ -201,14 +201,14 @@ rule fig_curves:
         curve_tsvs,
     output:
         pdf=report(
-            "results/figures/curves-{trainset}-x{scale}.pdf",
+            layout.figure(layout.CURVES_FIGURE, "pdf"),
             caption="../report/curves.rst",
             category="5. Training",
             subcategory="{trainset}",
             labels={"training set": "{trainset}", "scale": "x{scale}", "format": "PDF"},
         ),
         png=report(
-            "results/figures/curves-{trainset}-x{scale}.png",
+            layout.figure(layout.CURVES_FIGURE, "png"),
             caption="../report/curves.rst",
             category="5. Training",
             subcategory="{trainset}",
@@ -218,9 +218,9 @@ rule fig_curves:
         conditions=curve_conditions,
         code=CODE["report"],
     log:
-        "logs/figures/curves/{trainset}/x{scale}.log",
+        layout.log("fig_curves"),
     benchmark:
-        "benchmarks/figures/curves/{trainset}/x{scale}.tsv"
+        layout.benchmark("fig_curves")
     localrule: True
     conda:
         "../../envs/textsr.yaml"
@@ -231,10 +231,10 @@ rule fig_curves:
 rule detection_markdown:
     """The detection table as Markdown, best per test set and scale in bold."""
     input:
-        "results/detection_table.csv",
+        layout.DETECTION_TABLE,
     output:
         report(
-            "results/detection_table.md",
+            layout.DETECTION_MARKDOWN,
             caption="../report/detection_table_md.rst",
             category="6. Tables",
             labels={"table": "detection", "format": "Markdown"},
@@ -242,7 +242,7 @@ rule detection_markdown:
     params:
         code=CODE["report"],
     log:
-        "logs/figures/detection_markdown.log",
+        layout.log("detection_markdown"),
     localrule: True
     conda:
         "../../envs/textsr.yaml"
@@ -253,11 +253,11 @@ rule detection_markdown:
 rule latex_tables:
     """Both tables (detection, SR fidelity) as LaTeX booktabs, best per test set and scale in bold."""
     input:
-        detection="results/detection_table.csv",
-        sr="results/sr_table.csv",
+        detection=layout.DETECTION_TABLE,
+        sr=layout.SR_TABLE,
     output:
         report(
-            "results/tables.tex",
+            layout.LATEX_TABLES,
             caption="../report/tables_tex.rst",
             category="6. Tables",
             labels={"table": "detection + SR", "format": "LaTeX"},
@@ -265,7 +265,7 @@ rule latex_tables:
     params:
         code=CODE["report"],
     log:
-        "logs/figures/latex_tables.log",
+        layout.log("latex_tables"),
     localrule: True
     conda:
         "../../envs/textsr.yaml"

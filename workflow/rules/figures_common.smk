@@ -2,10 +2,10 @@
 
 from types import SimpleNamespace
 
-from textsr.plan import trained_name
+from textsr.study.conditions import trained_name
 
 
-#: File formats of every figure (results/figures/<name>.<ext>).
+#: File formats of every figure (layout.FIGURE).
 FIGURE_FORMATS = ["pdf", "png"]
 #: Figures of one model show the first seed's (every seed is in the tables).
 FIRST_SEED = PLAN.seeds[0]
@@ -18,7 +18,7 @@ def distilled_methods():
 
 
 def trainsets_at(scale):
-    return [t for t in PLAN.trainsets if PLAN.has_scale(t, "train", int(scale))]
+    return [t for t in PLAN.trainsets if PLAN.has_scale(t, "train", scale)]
 
 
 def qualitative_conditions(scale):
@@ -28,66 +28,68 @@ def qualitative_conditions(scale):
     trainsets = trainsets_at(scale)
     if trainsets:
         conditions += [trained_name(m, trainsets[0], FIRST_SEED) for m in PLAN.methods
-                       if PLAN.trains(m, trainsets[0], int(scale))]
+                       if PLAN.trains(m, trainsets[0], scale)]
     if "hr" in PLAN.baselines:
         conditions.append("hr")
     return conditions
 
 
 def qualitative_conditions_for(wildcards):
-    return qualitative_conditions(wildcards.scale)
+    return qualitative_conditions(typed(wildcards).scale)
 
 
 def eval_json(condition, dataset, scale):
     """The evaluation file of one detection job (`hr` is scale-free: x1)."""
-    return PLAN.eval_json(condition, dataset, 1 if condition == "hr" else int(scale))
+    return PLAN.eval_json(condition, dataset, 1 if condition == "hr" else scale)
 
 
 def qualitative_evals(wildcards):
-    return [eval_json(c, wildcards.dataset, wildcards.scale) for c in qualitative_conditions(wildcards.scale)]
+    w = typed(wildcards)
+    return [eval_json(c, w.dataset, w.scale) for c in qualitative_conditions(w.scale)]
 
 
-def _condition_wildcards(condition, wildcards):
-    return SimpleNamespace(condition=condition, dataset=wildcards.dataset, scale=wildcards.scale)
+def _condition_wildcards(condition, w):
+    """The wildcards of the job that made one qualitative column (`w`: the figure's typed wildcards)."""
+    return SimpleNamespace(condition=condition, dataset=w.dataset, scale=w.scale)
 
 
 def qualitative_inputs(wildcards):
     """What the qualitative columns' images need to exist (`images_input_for` of common.smk), plus the test
     set's manifest (the HR images give the crop geometry)."""
-    conditions = qualitative_conditions(wildcards.scale)
-    needed = [images_input_for(_condition_wildcards(c, wildcards)) for c in conditions]
-    return needed + [PLAN.manifest(wildcards.dataset)]
+    w = typed(wildcards)
+    needed = [images_input_for(_condition_wildcards(c, w)) for c in qualitative_conditions(w.scale)]
+    return needed + [PLAN.manifest(w.dataset)]
 
 
 def qualitative_image_dirs(wildcards):
     """The image folder each qualitative column shows (`images_for` of common.smk)."""
-    return [images_for(_condition_wildcards(c, wildcards)) for c in qualitative_conditions(wildcards.scale)]
+    w = typed(wildcards)
+    return [images_for(_condition_wildcards(c, w)) for c in qualitative_conditions(w.scale)]
 
 
 def hr_test_dir(wildcards):
     return PLAN.hr_dir(wildcards.dataset, "test")
 
 
-def scale_of(wildcards):
-    return int(wildcards.scale)
-
-
 def attention_inputs(wildcards):
     """The distilled model (first seed), its teacher-map cache, and what the training LR images need to exist."""
-    m, t, s = wildcards.method, wildcards.trainset, int(wildcards.scale)
+    w = typed(wildcards)
+    m, t, s = w.method, w.trainset, w.scale
     return {
-        "model": f"{PLAN.model_dir(m, t, FIRST_SEED, s)}/model.pt",
+        "model": PLAN.trained_file(layout.MODEL, m, t, FIRST_SEED, s),
         "teacher": PLAN.teacher_cache_dir(m, t, s),
         "lr": PLAN.manifest(t) if PLAN.native_lr(t, "train") else train_lr_dir(t, s),
     }
 
 
 def attention_lr_dir(wildcards):
-    return train_lr_dir(wildcards.trainset, wildcards.scale)
+    w = typed(wildcards)
+    return train_lr_dir(w.trainset, w.scale)
 
 
 def curve_methods(wildcards):
-    return [m for m in PLAN.methods if PLAN.trains(m, wildcards.trainset, int(wildcards.scale))]
+    w = typed(wildcards)
+    return [m for m in PLAN.methods if PLAN.trains(m, w.trainset, w.scale)]
 
 
 def curve_conditions(wildcards):
@@ -96,8 +98,8 @@ def curve_conditions(wildcards):
 
 
 def curve_tsvs(wildcards):
-    return [f"{PLAN.model_dir(m, wildcards.trainset, FIRST_SEED, int(wildcards.scale))}/curve.tsv"
-            for m in curve_methods(wildcards)]
+    w = typed(wildcards)
+    return [PLAN.trained_file(layout.CURVE, m, w.trainset, FIRST_SEED, w.scale) for m in curve_methods(wildcards)]
 
 
 def figure_names():
@@ -107,27 +109,27 @@ def figure_names():
         names.append("fidelity")
     if RECOGNITION_ROWS:
         names.append("recognition")
-    names += [f"qualitative-{d}-x{s}" for d in PLAN.testsets for s in PLAN.scales
+    names += [layout.QUALITATIVE_FIGURE.format(dataset=d, scale=s) for d in PLAN.testsets for s in PLAN.scales
               if qualitative_conditions(s) and PLAN.has_scale(d, "test", s)]
     if PLAN.methods:
-        names += [f"curves-{t}-x{s}" for s in PLAN.scales for t in trainsets_at(s)
+        names += [layout.CURVES_FIGURE.format(trainset=t, scale=s) for s in PLAN.scales for t in trainsets_at(s)
                   if any(PLAN.trains(m, t, s) for m in PLAN.methods)]
-    names += [f"attention-{m}-{t}-x{s}" for m in distilled_methods() for s in PLAN.scales for t in trainsets_at(s)
-              if PLAN.trains(m, t, s)]
+    names += [layout.ATTENTION_FIGURE.format(method=m, trainset=t, scale=s) for m in distilled_methods()
+              for s in PLAN.scales for t in trainsets_at(s) if PLAN.trains(m, t, s)]
     return names
 
 
 def figure_targets():
-    return [f"results/figures/{n}.{ext}" for n in figure_names() for ext in FIGURE_FORMATS]
+    return [layout.figure(n, ext) for n in figure_names() for ext in FIGURE_FORMATS]
 
 
 def table_targets():
     """Every table of the study."""
-    tables = ["results/detection_table.csv", "results/sr_table.csv", "results/summary_table.csv",
-              "results/comparisons.csv", "results/recall_by_height.csv", "results/craft_reproduction.csv"]
-    return tables + (["results/recognition_table.csv"] if RECOGNITION_ROWS else [])
+    tables = [layout.DETECTION_TABLE, layout.SR_TABLE, layout.SUMMARY_TABLE, layout.COMPARISONS,
+              layout.RECALL_BY_HEIGHT, layout.CRAFT_REPRODUCTION]
+    return tables + ([layout.RECOGNITION_TABLE] if RECOGNITION_ROWS else [])
 
 
 def paper_targets():
     """Every figure and the Markdown / LaTeX tables."""
-    return figure_targets() + ["results/detection_table.md", "results/tables.tex"]
+    return figure_targets() + [layout.DETECTION_MARKDOWN, layout.LATEX_TABLES]

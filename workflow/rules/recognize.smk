@@ -3,7 +3,7 @@ rule recognizer_weights:
     output:
         RECOGNIZER_WEIGHTS,
     log:
-        "logs/recognizer_weights.log",
+        layout.log("recognizer_weights"),
     localrule: True
     conda:
         "../../envs/textsr.yaml"
@@ -16,10 +16,10 @@ rule recognize:
     matched under the protocol whose crop is read correctly), for a test set with transcriptions."""
     input:
         images=images_input_for,
-        evaluation="results/eval/{condition}/{dataset}/x{scale}/{detector}.json",
+        evaluation=layout.EVAL,
         weights=RECOGNIZER_WEIGHTS,
     output:
-        "results/recognition/{condition}/{dataset}/x{scale}/{detector}.json",
+        layout.RECOGNITION,
     params:
         images=images_for,
         gt=gt_for,
@@ -28,9 +28,9 @@ rule recognize:
         batch_size=config["recognition"].get("batch_size", 32),
         code=CODE["recognize"],
     log:
-        "logs/recognize/{condition}/{dataset}/x{scale}/{detector}.log",
+        layout.log("recognize"),
     benchmark:
-        "benchmarks/recognize/{condition}/{dataset}/x{scale}/{detector}.tsv"
+        layout.benchmark("recognize")
     threads: res("recognize", "threads")
     resources:
         gpu=res("recognize", "gpu"),
@@ -50,7 +50,7 @@ rule recognize_words:
         data=manifest_for,
         weights=RECOGNIZER_WEIGHTS,
     output:
-        "results/recognition/{condition}/{dataset}/x{scale}.json",
+        layout.RECOGNITION_WORDS,
     params:
         images=images_for,
         labels=labels_for,
@@ -59,9 +59,9 @@ rule recognize_words:
     wildcard_constraints:
         dataset=_alternation(PLAN.word_sets()),
     log:
-        "logs/recognize_words/{condition}/{dataset}/x{scale}.log",
+        layout.log("recognize_words"),
     benchmark:
-        "benchmarks/recognize_words/{condition}/{dataset}/x{scale}.tsv"
+        layout.benchmark("recognize_words")
     threads: res("recognize", "threads")
     resources:
         gpu=res("recognize", "gpu"),

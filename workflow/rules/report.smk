@@ -3,12 +3,12 @@ rule detection_table:
     input:
         paths(EVAL_ROWS),
     output:
-        report("results/detection_table.csv", caption="../report/detection_table.rst", category="6. Tables"),
+        report(layout.DETECTION_TABLE, caption="../report/detection_table.rst", category="6. Tables"),
     params:
         rows=keys(EVAL_ROWS),
         code=CODE["report"],
     log:
-        "logs/detection_table.log",
+        layout.log("detection_table"),
     localrule: True
     conda:
         "../../envs/textsr.yaml"
@@ -21,12 +21,12 @@ rule sr_table:
     input:
         paths(SR_ROWS),
     output:
-        report("results/sr_table.csv", caption="../report/sr_table.rst", category="6. Tables"),
+        report(layout.SR_TABLE, caption="../report/sr_table.rst", category="6. Tables"),
     params:
         rows=keys(SR_ROWS),
         code=CODE["report"],
     log:
-        "logs/sr_table.log",
+        layout.log("sr_table"),
     localrule: True
     conda:
         "../../envs/textsr.yaml"
@@ -37,14 +37,14 @@ rule sr_table:
 rule summary_table:
     """Mean and standard deviation over seeds of every detection and SR metric, per condition."""
     input:
-        detection="results/detection_table.csv",
-        sr="results/sr_table.csv",
+        detection=layout.DETECTION_TABLE,
+        sr=layout.SR_TABLE,
     output:
-        report("results/summary_table.csv", caption="../report/summary_table.rst", category="6. Tables"),
+        report(layout.SUMMARY_TABLE, caption="../report/summary_table.rst", category="6. Tables"),
     params:
         code=CODE["report"],
     log:
-        "logs/summary_table.log",
+        layout.log("summary_table"),
     localrule: True
     conda:
         "../../envs/textsr.yaml"
@@ -53,20 +53,24 @@ rule summary_table:
 
 
 rule comparisons:
-    """Paired bootstrap over test images (seeds paired by seed): the 95% interval of each H-mean difference, every
-    condition against bicubic and every distilled model against its undistilled twins."""
+    """Two-stage paired bootstrap (training seeds, then test images; seeds paired by seed) of each H-mean
+    difference: the named primary comparison, every distilled model against its twins (Holm-adjusted), every
+    condition against bicubic (sanity checks); verdict a > b, a < b, equivalent within the margin or inconclusive."""
     input:
         paths(EVAL_ROWS),
     output:
-        report("results/comparisons.csv", caption="../report/comparisons.rst", category="6. Tables"),
+        report(layout.COMPARISONS, caption="../report/comparisons.rst", category="6. Tables"),
     params:
         evals=EVAL_ROWS,
         pairs=PLAN.comparison_pairs(),
         n_resamples=config["comparisons"].get("n_resamples", 10000),
         seed=config["comparisons"].get("seed", 0),
+        alpha=config["comparisons"].get("alpha", 0.05),
+        margin=config["comparisons"].get("margin", 0.03),
+        primary=config["comparisons"].get("primary"),
         code=CODE["report"],
     log:
-        "logs/comparisons.log",
+        layout.log("comparisons"),
     localrule: True
     conda:
         "../../envs/textsr.yaml"
@@ -79,13 +83,13 @@ rule recall_by_height:
     input:
         paths(EVAL_ROWS),
     output:
-        report("results/recall_by_height.csv", caption="../report/recall_by_height.rst", category="6. Tables"),
+        report(layout.RECALL_BY_HEIGHT, caption="../report/recall_by_height.rst", category="6. Tables"),
     params:
         evals=EVAL_ROWS,
         bins=config["strata"].get("bins", [8, 12, 16, 24, 32]),
         code=CODE["report"],
     log:
-        "logs/recall_by_height.log",
+        layout.log("recall_by_height"),
     localrule: True
     conda:
         "../../envs/textsr.yaml"
@@ -98,13 +102,13 @@ rule recognition_table:
     input:
         paths(RECOGNITION_ROWS),
     output:
-        report("results/recognition_table.csv", caption="../report/recognition_table.rst", category="6. Tables"),
+        report(layout.RECOGNITION_TABLE, caption="../report/recognition_table.rst", category="6. Tables"),
     params:
         rows=keys(RECOGNITION_ROWS),
         averages=PLAN.word_set_groups(),
         code=CODE["report"],
     log:
-        "logs/recognition_table.log",
+        layout.log("recognition_table"),
     localrule: True
     conda:
         "../../envs/textsr.yaml"
@@ -116,14 +120,14 @@ rule craft_check:
     """The one-glance check of data, detector and protocol: each set's HR H-mean beside the published or
     reproduced CRAFT number for its detector (config craft_reproduction), differences over the tolerance flagged."""
     input:
-        "results/detection_table.csv",
+        layout.DETECTION_TABLE,
     output:
-        "results/craft_reproduction.csv",
+        layout.CRAFT_REPRODUCTION,
     params:
         references=config["craft_reproduction"],
         code=CODE["report"],
     log:
-        "logs/craft_check.log",
+        layout.log("craft_check"),
     localrule: True
     conda:
         "../../envs/textsr.yaml"

@@ -4,18 +4,19 @@ rule superres:
         lr=lr_test_input_for,
         weights=sr_weights_for,
     output:
-        directory("results/sr/{condition}/{dataset}/x{scale}"),
+        directory(layout.SR),
     params:
         lr=lr_test_for,
         weights=sr_weights_file_for,
+        scale=scale_of,
         inference=config["inference"],
         code=CODE["superres"],
     wildcard_constraints:
         condition=r"[a-z0-9_]+@[a-z0-9_]+-s\d+|rcan-official",
     log:
-        "logs/superres/{condition}/{dataset}/x{scale}.log",
+        layout.log("superres"),
     benchmark:
-        "benchmarks/superres/{condition}/{dataset}/x{scale}.tsv"
+        layout.benchmark("superres")
     threads: res("superres", "threads")
     resources:
         gpu=res("superres", "gpu"),
@@ -30,11 +31,11 @@ rule superres:
 rule official_weights:
     """The user's copy of an official RCAN_BIX<s>.pt (resources/weights/), checked; a clear message if absent."""
     output:
-        "resources/weights/{file}.verified",
+        layout.WEIGHTS_VERIFIED,
     wildcard_constraints:
         file=_alternation(sorted(CATALOG.WEIGHTS["rcan-official"]["files"].values())),
     log:
-        "logs/official_weights/{file}.log",
+        layout.log("official_weights"),
     localrule: True
     conda:
         "../../envs/textsr.yaml"

@@ -4,16 +4,16 @@ rule teacher_maps:
         data=manifest_for_trainset,
         weights=CRAFT_WEIGHTS,
     output:
-        directory("results/teacher/{trainset}/{teacher}"),
+        directory(layout.TEACHER),
     params:
         hr=hr_train_for,
         maps=teacher_params_for,
         inference=config["inference"],
         code=CODE["teacher"],
     log:
-        "logs/teacher_maps/{trainset}/{teacher}.log",
+        layout.log("teacher_maps"),
     benchmark:
-        "benchmarks/teacher_maps/{trainset}/{teacher}.tsv"
+        layout.benchmark("teacher_maps")
     threads: res("teacher", "threads")
     resources:
         gpu=res("teacher", "gpu"),

@@ -4,15 +4,15 @@ rule train:
     input:
         unpack(train_inputs_for),
     output:
-        model="results/models/{method}/{trainset}/s{seed}/x{scale}/model.pt",
-        curve="results/models/{method}/{trainset}/s{seed}/x{scale}/curve.tsv",
+        model=layout.MODEL,
+        curve=layout.CURVE,
     params:
         train=train_params_for,
         code=CODE["train"],
     log:
-        "logs/train/{method}/{trainset}/s{seed}/x{scale}.log",
+        layout.log("train"),
     benchmark:
-        "benchmarks/train/{method}/{trainset}/s{seed}/x{scale}.tsv"
+        layout.benchmark("train")
     threads: res("train", "threads")
     resources:
         gpu=res("train", "gpu"),
@@ -30,17 +30,17 @@ rule train_privileged:
     input:
         unpack(privileged_inputs_for),
     output:
-        model="results/models/{method}/{trainset}/s{seed}/x{scale}/privileged.pt",
-        curve="results/models/{method}/{trainset}/s{seed}/x{scale}/privileged_curve.tsv",
+        model=layout.PRIVILEGED,
+        curve=layout.PRIVILEGED_CURVE,
     params:
         train=privileged_params_for,
         code=CODE["train"],
     wildcard_constraints:
         method=_alternation(PISR_METHODS),
     log:
-        "logs/train_privileged/{method}/{trainset}/s{seed}/x{scale}.log",
+        layout.log("train_privileged"),
     benchmark:
-        "benchmarks/train_privileged/{method}/{trainset}/s{seed}/x{scale}.tsv"
+        layout.benchmark("train_privileged")
     threads: res("train", "threads")
     resources:
         gpu=res("train", "gpu"),

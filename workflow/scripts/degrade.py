@@ -1,5 +1,5 @@
 from textsr.degrade import degrade_folder
-from textsr.logs import to_file
+from textsr.util.logs import to_file
 
 with to_file(snakemake.log[0]):
-    degrade_folder(snakemake.params.hr, snakemake.output[0], int(snakemake.wildcards.scale))
+    degrade_folder(snakemake.params.hr, snakemake.output[0], snakemake.params.scale)

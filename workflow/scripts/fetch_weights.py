@@ -1,5 +1,6 @@
 from textsr.data.download import fetch_archive
-from textsr.logs import to_file
+from textsr.study.layout import WEIGHTS_DIR
+from textsr.util.logs import to_file
 
 with to_file(snakemake.log[0]):
-    fetch_archive(snakemake.wildcards.file, "resources/weights")
+    fetch_archive(snakemake.wildcards.file, WEIGHTS_DIR)

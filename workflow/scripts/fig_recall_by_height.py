@@ -1,4 +1,4 @@
-from textsr.logs import to_file
+from textsr.util.logs import to_file
 from textsr.report.strata import plot_recall_by_height
 
 with to_file(snakemake.log[0]):

@@ -1,4 +1,4 @@
-from textsr.logs import to_file
+from textsr.util.logs import to_file
 from textsr.report.recognition import plot_recognition
 
 with to_file(snakemake.log[0]):

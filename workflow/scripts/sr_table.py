@@ -1,4 +1,4 @@
-from textsr.logs import to_file
+from textsr.util.logs import to_file
 from textsr.report.tables import write_sr_table
 
 with to_file(snakemake.log[0]):

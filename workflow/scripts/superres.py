@@ -1,6 +1,6 @@
-from textsr.logs import to_file
-from textsr.superres import superres_folder
+from textsr.util.logs import to_file
+from textsr.inference.superres import superres_folder
 
 with to_file(snakemake.log[0]):
     superres_folder(snakemake.params.weights, snakemake.params.lr, snakemake.output[0],
-                    scale=int(snakemake.wildcards.scale), threads=snakemake.threads, **snakemake.params.inference)
+                    scale=snakemake.params.scale, threads=snakemake.threads, **snakemake.params.inference)

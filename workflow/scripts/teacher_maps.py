@@ -1,5 +1,5 @@
 from textsr.distill import compute_teacher_maps
-from textsr.logs import to_file
+from textsr.util.logs import to_file
 
 with to_file(snakemake.log[0]):
     compute_teacher_maps(snakemake.params.hr, snakemake.output[0], weights=snakemake.input.weights,

@@ -1,4 +1,4 @@
-from textsr.logs import to_file
+from textsr.util.logs import to_file
 from textsr.train import train_privileged_teacher
 
 with to_file(snakemake.log[0], append=True):

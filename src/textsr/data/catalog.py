@@ -23,7 +23,8 @@ DATASETS  maps a dataset key (the `{dataset}` wildcard) to:
             A source is {archive, path, name?, format?}: `path` is the folder inside the archive (POSIX, "" = its
             top); one extra wrapper folder around it is tolerated when present. `name` is the file-name pattern
             of a gt / LR file for the image stem `{stem}` (and `{scale}`).
-WEIGHTS   official pretrained weights a condition needs (user-provided), file name per scale.
+WEIGHTS   official pretrained weights a condition needs (user-provided), file name per scale; the files' facts
+          (name, md5, source, destination) are those of the checkpoint catalogue `textsr.data.weights`.
 
 Canonical layout written by textsr.data.prepare (DESIGN section 2), under resources/datasets/{dataset}/:
   {split}/images/<native image name>       images, byte-identical (EXIF kept in the file, ignored when loading)
@@ -38,6 +39,8 @@ from __future__ import annotations
 
 import copy
 from typing import Any
+
+from textsr.data.weights import RCAN, RCAN_LICENCE, RCAN_PAGE
 
 RRC_LICENCE_2013 = (
     "ICDAR 2013 Robust Reading Competition data (RRC Challenge 2). No licence file (MMOCR metafile: 'License Type: "
@@ -203,12 +206,8 @@ ARCHIVES: dict[str, dict[str, Any]] = {
              "https://pan.baidu.com/s/1PYdNqo0GIeamkYHXJmRlDw (password kybq). Download the whole folder (e.g. "
              "`gdown --folder`) and place it so that TextZoom/train1/data.mdb exists. No checksum is published: "
              "the sha256 of every file is recorded on first use (TextZoom.sha256.json) and checked afterwards."),
-    # --- official RCAN weights (user-provided)
-    **{f"RCAN_BIX{s}.pt": _a(
-        None, "https://github.com/yulunzhang/RCAN", where="weights",
-        note="official RCAN BI model (README 'Test': Dropbox / Google Drive / Baidu links; after unpacking they are "
-             "RCAN_TestCode/model/RCAN_BIX{2,3,4,8}.pt). No checksum published; loaded with weights_only=True.")
-       for s in (2, 3, 4, 8)},
+    # --- official RCAN weights (user-provided): entries of the checkpoint catalogue, textsr.data.weights
+    **{c.file: _a(c.url, c.page, md5=c.md5, size=c.size, where="weights", note=c.note) for c in RCAN.values()},
 }
 
 
@@ -378,9 +377,9 @@ DATASETS: dict[str, dict[str, Any]] = {
 WEIGHTS: dict[str, dict[str, Any]] = {
     "rcan-official": {
         "title": "Official RCAN BI models (Zhang et al., ECCV 2018)",
-        "page": "https://github.com/yulunzhang/RCAN",
-        "files": {s: f"RCAN_BIX{s}.pt" for s in (2, 3, 4, 8)},
-        "licence": "The RCAN repository has no licence file; research use, cite the paper.",
+        "page": RCAN_PAGE,
+        "files": {s: c.file for s, c in RCAN.items()},
+        "licence": RCAN_LICENCE,
     },
 }
 
@@ -461,7 +460,7 @@ def required_files(name: str, splits: list[str] | None = None, *, gt: list[str] 
 
 
 def weights_file(scale: int, condition: str = "rcan-official") -> str:
-    """File name (under resources/weights/) of an official weights file, e.g. 'RCAN_BIX4.pt'."""
+    """File name (in textsr.data.weights.WEIGHTS_DIR) of an official weights file, e.g. 'RCAN_BIX4.pt'."""
     files = WEIGHTS[condition]["files"]
     if int(scale) not in files:
         raise KeyError(f"{condition}: no official weights for x{scale}; available: {sorted(files)}")

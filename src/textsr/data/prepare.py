@@ -28,7 +28,8 @@ from textsr.data import catalog
 from textsr.data.archive import extract_limits, safe_extract
 from textsr.data.download import ManualDownloadRequired, manual_message
 from textsr.data.textzoom import export_lmdb, write_labels
-from textsr.imageio import IMAGE_SUFFIXES
+from textsr.data.weights import WEIGHTS_DIR
+from textsr.util.imageio import IMAGE_SUFFIXES
 
 log = logging.getLogger(__name__)
 
@@ -403,9 +404,9 @@ def prepare_folder(src: str | Path, out_root: str | Path, *, split: str = "train
         raise
 
 
-def require_weights(scale: int, weights_dir: str | Path = "resources/weights", *,
+def require_weights(scale: int, weights_dir: str | Path = WEIGHTS_DIR, *,
                     condition: str = "rcan-official") -> Path:
-    """The path of an official weights file the user must provide (e.g. resources/weights/RCAN_BIX4.pt).
+    """The path of an official weights file the user must provide (e.g. RCAN_BIX4.pt in WEIGHTS_DIR).
 
     Raises ManualDownloadRequired naming the exact path and the official page when it is absent or empty.
     """

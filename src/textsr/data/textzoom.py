@@ -34,8 +34,8 @@ import lmdb
 import numpy as np
 from PIL import Image
 
-from textsr.atomic import write_bytes_atomic
-from textsr.imageio import write_png
+from textsr.util.atomic import write_bytes_atomic
+from textsr.util.imageio import write_png
 
 log = logging.getLogger(__name__)
 

@@ -18,66 +18,19 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from textsr.atomic import atomic_path, write_text_atomic
+from textsr.util.atomic import atomic_path, write_text_atomic
 from textsr.distill.maps import attention_map
-from textsr.imageio import list_images, read_image
+from textsr.util.imageio import list_images, read_image
+from textsr.train.spec import (  # noqa: F401 (re-exported: the teacher's names, defined torch-free)
+    CRAFT_STRIDES, DEFAULT_TEACHER_LAYER, MANIFEST, SCORE_MAPS, TEACHER_SIGNALS, default_teacher_layer, feature_key,
+    parse_teacher_cache_key, teacher_cache_key,
+)
 
 log = logging.getLogger(__name__)
 
-#: Stride (HR pixels per map cell) of each CRAFT feature (methods.md 2.1).
-CRAFT_STRIDES = {
-    "relu2_2": 2, "relu3_2": 4, "relu4_3": 8, "relu5_3": 16, "fc7": 16,
-    "upconv1": 16, "upconv2": 8, "upconv3": 4, "upconv4": 2,
-}
-#: Default teacher layer per SR scale: the backbone feature whose stride equals the scale (x3: none does; relu2_2
-#: is cropped on an even LR grid and resized by 2/3).
-DEFAULT_TEACHER_LAYER = {2: "relu2_2", 3: "relu2_2", 4: "relu3_2", 8: "relu4_3"}
-#: CRAFT's own score maps as teacher signals (stride 2): channel 0 (region) and 1 (affinity) of its output, raw
-#: (no sigmoid), each a 1-channel "feature" whose F(A) is |score|^p.
-SCORE_MAPS = {"region": 0, "affinity": 1}
-#: Every teacher signal and its stride: the feature maps, then the score maps.
-TEACHER_SIGNALS = {**CRAFT_STRIDES, **{name: 2 for name in SCORE_MAPS}}
 #: CRAFT input normalisation: ImageNet mean/std on RGB 0-255 (imgproc.normalizeMeanVariance).
 CRAFT_MEAN = (0.485, 0.456, 0.406)
 CRAFT_STD = (0.229, 0.224, 0.225)
-MANIFEST = "manifest.json"
-
-
-def default_teacher_layer(scale: int) -> str:
-    """The CRAFT layer whose stride equals `scale` (see DEFAULT_TEACHER_LAYER)."""
-    try:
-        return DEFAULT_TEACHER_LAYER[int(scale)]
-    except KeyError:
-        raise ValueError(f"no default teacher layer for scale {scale}; name one in the config") from None
-
-
-def feature_key(layer: str) -> str:
-    """Name of a layer's full feature array in a cache file (`<layer>.feature`, float16 (C, h, w))."""
-    return f"{layer}.feature"
-
-
-def teacher_cache_key(layers: Sequence[str], p: float, features: bool = False) -> str:
-    """Folder name of a teacher-map cache: the sorted distinct teacher signals joined by "+", then "-p<p>" with p
-    written exactly (repr of the float), then "-feat" when the full features are cached too, e.g.
-    `relu2_2+relu3_2-p2.0`, `relu3_2-p2.0-feat`. Inverse: parse_teacher_cache_key."""
-    unknown = [l for l in layers if l not in TEACHER_SIGNALS]
-    if unknown or not layers:
-        raise ValueError(f"unknown or no CRAFT layer(s) {list(layers)}; choose from {sorted(TEACHER_SIGNALS)}")
-    return "+".join(sorted(set(layers))) + f"-p{float(p)!r}" + ("-feat" if features else "")
-
-
-def parse_teacher_cache_key(key: str) -> tuple[list[str], float, bool]:
-    """`relu3_2-p2.0` -> (["relu3_2"], 2.0, False); `relu3_2-p2.0-feat` -> (..., True); ValueError on anything
-    teacher_cache_key would not write."""
-    features = key.endswith("-feat")
-    layers, sep, p = key.removesuffix("-feat").rpartition("-p")
-    try:
-        parsed = (layers.split("+"), float(p), features)
-    except ValueError:
-        parsed = None
-    if not sep or parsed is None or teacher_cache_key(*parsed) != key:
-        raise ValueError(f"not a teacher cache key: {key!r} (expected e.g. 'relu3_2-p2.0')")
-    return parsed
 
 
 def craft_normalize(images: Tensor) -> Tensor:
@@ -143,9 +96,9 @@ def compute_teacher_maps(
     writes `out_dir/manifest.json` {layers, p, features, strides, weights, images: {stem: {hr_size, maps: {layer:
     [h, w]}}}}. Returns the stems, sorted.
     """
-    from textsr.device import resolve_device
-    from textsr.imageio import check_images
-    from textsr.weights import load_craft
+    from textsr.util.device import resolve_device
+    from textsr.util.imageio import check_images
+    from textsr.data.weights import load_craft
 
     layers = list(layers)
     unknown = [l for l in layers if l not in TEACHER_SIGNALS]

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
-from textsr.atomic import write_text_atomic
+from textsr.util.atomic import write_text_atomic
 from textsr.data.gt import ctw1500 as _ctw
 from textsr.data.gt import icdar as _icdar
 from textsr.data.gt import msra_td500 as _td500
@@ -27,7 +27,7 @@ from textsr.data.gt.base import AnnotationError, GTRegion
 from textsr.data.gt.detections import det_stem, read_detections
 from textsr.evaluation import ctw1500, deteval, iou, totaltext
 from textsr.evaluation.common import AnnotationErrors, Sample, raise_annotation_errors, to_json
-from textsr.imageio import list_images
+from textsr.util.imageio import list_images
 
 __all__ = ["PROTOCOLS", "Protocol", "AnnotationError", "AnnotationErrors", "evaluate", "evaluate_to_json",
            "load_samples", "summary"]

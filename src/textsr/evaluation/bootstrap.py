@@ -1,4 +1,5 @@
-"""Paired percentile bootstrap over test images of the difference of two conditions' dataset-level H-mean.
+"""Paired bootstrap of H-mean differences between two conditions on one test set: two stages (training seeds,
+then test images), equivalence within a margin, minimum detectable effect and Holm's adjustment.
 
 Every protocol's dataset-level result is a ratio of sums over images (reference/evaluation.md):
 P = sum(precision numerator) / sum(precision denominator), R = sum(recall numerator) / sum(recall denominator),
@@ -8,16 +9,32 @@ GT for the IoU protocols (CTW1500: TP / (TP + FP) / TP / GT), precision credit /
 credit / care GT for DetEval (icdar2013, icdar2013-wolf, totaltext). An image Total-Text's scorer leaves out
 (no detection file, `skipped_images`) is a zero row: it adds nothing to any sum, as there.
 
-The bootstrap resamples the test images with replacement (the same images for both conditions: the comparison
-is paired), recomputes each condition's dataset-level H from the resampled sums and takes the percentiles of the
-difference (numpy's default linear interpolation between order statistics). It measures the uncertainty due to
-the sample of test images only, not the spread of training runs: with several training seeds, the seed-averaged
-difference is resampled with one image resample applied to every seed pair.
+Design: seeds x images, crossed (every seed's model is run on the same test images). The statistic is the
+seed-averaged difference mean_s(H_a,s - H_b,s) over S seed pairs (same seed = same training data and
+initialisation in both conditions; an untrained condition's single run is paired with every seed). One
+resample draws S seed pairs with replacement, then the n test images with replacement, the image draw shared by
+every seed and both conditions, and recomputes every dataset-level H from the resampled sums: the two-way
+("pigeonhole") bootstrap of a crossed design (Owen 2007, Ann. Appl. Stat. 1:2), slightly conservative (the
+seed x image interaction is counted in both stages). The image-only distribution (seeds as run, the same image
+draws) is kept for transparency: its interval is what the bootstrap gave before seeds were resampled. With one
+seed the two coincide and say nothing about the spread of training runs.
+
+Intervals: percentile, the k-th smallest and k-th largest of the draws with k = ceil(alpha/2 n_resamples)
+(`interval`), so that an interval and the bootstrap p-value (`p_values`) always agree. Equivalence within ±m:
+two one-sided tests at alpha, i.e. the 1 - 2 alpha (90 %) interval inside (-m, m). Minimum detectable effect at
+80 % power, two-sided alpha 0.05: (z_0.975 + z_0.8) SE = 2.8016 SE, SE the standard deviation of the two-stage
+draws (`min_detectable`). Holm (`holm`) acts on the bootstrap p-values, not on the intervals: the printed
+intervals are unadjusted, the verdict reads the adjusted p-values; each row contributes its difference and its
+equivalence test, of which at most one null can be true, so a family of r rows is 2 r tests of which at most r
+are true (Shaffer's restriction).
 """
 
 from __future__ import annotations
 
+import hashlib
+import math
 from collections.abc import Mapping, Sequence
+from statistics import NormalDist
 
 import numpy as np
 
@@ -125,59 +142,151 @@ def _check(counts) -> np.ndarray:
     return counts
 
 
-def resample_weights(n_images: int, n_resamples: int, seed: int):
-    """Yield blocks of (<= BLOCK, n_images) float64 multiplicities: row b counts how often each image is drawn in
-    resample b (n_images draws with replacement, numpy Generator seeded with `seed`)."""
-    rng = np.random.default_rng(seed)
-    for start in range(0, n_resamples, BLOCK):
-        m = min(BLOCK, n_resamples - start)
-        idx = rng.integers(0, n_images, size=(m, n_images))
-        flat = (idx + n_images * np.arange(m)[:, None]).ravel()  # resample b's draws in bins b n .. b n + n - 1
-        yield np.bincount(flat, minlength=m * n_images).reshape(m, n_images).astype(np.float64)
+def comparison_rng(seed: int, *names: str) -> np.random.Generator:
+    """The RNG stream of one comparison: numpy's SeedSequence of `seed` and the SHA-256 of `names` (e.g. dataset,
+    protocol, detector, scale, condition_a, condition_b), so that no two comparisons share an image draw and a
+    comparison's draws do not depend on which other comparisons the table holds."""
+    digest = hashlib.sha256("\x1f".join(str(n) for n in names).encode("utf-8")).digest()
+    words = [int.from_bytes(digest[i : i + 4], "little") for i in range(0, 32, 4)]
+    return np.random.default_rng(np.random.SeedSequence([int(seed), *words]))
 
 
-def paired_bootstrap_seeds(
-    pairs: Sequence[tuple[np.ndarray, np.ndarray]], *, n_resamples: int = 10000, seed: int = 0, level: float = 0.95
-) -> dict:
-    """Percentile bootstrap of the seed-averaged H-mean difference mean_s(H_a,s - H_b,s) over test images.
+def _multiplicities(rng: np.random.Generator, n_items: int, m: int) -> np.ndarray:
+    """(m, n_items) float64: row b counts how often each item is drawn in n_items draws with replacement."""
+    idx = rng.integers(0, n_items, size=(m, n_items))
+    flat = (idx + n_items * np.arange(m)[:, None]).ravel()  # resample b's draws in bins b n .. b n + n - 1
+    return np.bincount(flat, minlength=m * n_items).reshape(m, n_items).astype(np.float64)
 
-    pairs: one (counts_a, counts_b) per seed pair, each (n_images, 4) with rows for the same images in the same
-    order. Every resample applies one draw of images to every seed pair.
-    Returns hmean_a, hmean_b (means over seed pairs on the full set), diff (their difference), ci_low,
-    ci_high (the (1 - level)/2 and (1 + level)/2 percentiles), n_images, n_resamples, n_seeds.
-    """
+
+def _stack(pairs: Sequence[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
     if not pairs:
         raise ValueError("no seed pairs to compare")
-    if not 0 < level < 1:
-        raise ValueError(f"level must be in (0, 1), got {level}")
-    if n_resamples < 1:
-        raise ValueError(f"n_resamples must be >= 1, got {n_resamples}")
     a = np.stack([_check(ca) for ca, _ in pairs])  # (S, n, 4)
     b = np.stack([_check(cb) for _, cb in pairs])
     if a.shape != b.shape:
         raise ValueError(f"counts of a {a.shape[1:]} and b {b.shape[1:]} differ in shape (not the same images?)")
-    n = a.shape[1]
-    if n == 0:
+    if a.shape[1] == 0:
         raise ValueError("no images to resample")
-    h_a = np.mean([dataset_scores(x)[2] for x in a])
-    h_b = np.mean([dataset_scores(x)[2] for x in b])
-    n_seeds = a.shape[0]
+    return a, b
+
+
+def bootstrap_draws(
+    pairs: Sequence[tuple[np.ndarray, np.ndarray]], *, n_resamples: int = 10000, seed=0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Two-stage and image-only bootstrap distributions of the seed-averaged H-mean difference.
+
+    pairs: S seed pairs (counts_a, counts_b), each (n_images, 4) with rows for the same images in the same order.
+    seed: an int or a numpy Generator (`comparison_rng`). Resample r draws S seed pairs with replacement
+    (multiplicities v_s), then n images with replacement (multiplicities w_i), one image draw for every seed and
+    both conditions; D_s = H(w @ counts_a,s) - H(w @ counts_b,s).
+    Returns (two_stage, image_only), each (n_resamples,) float64: sum_s v_s D_s / S and mean_s D_s (the seeds
+    as run, the image draw the same).
+    """
+    if n_resamples < 1:
+        raise ValueError(f"n_resamples must be >= 1, got {n_resamples}")
+    a, b = _stack(pairs)
+    n_seeds, n = a.shape[:2]
+    rng = np.random.default_rng(seed)
     # (n, 2 S 4): a's and b's counts of every seed pair side by side, one product per block of resamples. einsum,
     # not BLAS: the same sums (summation order) on every machine and thread count, and no thread contention.
     stacked = np.ascontiguousarray(np.concatenate([a, b]).transpose(1, 0, 2).reshape(n, 2 * n_seeds * 4))
-    diffs = np.empty(n_resamples, dtype=np.float64)
-    done = 0
-    for w in resample_weights(n, n_resamples, seed):
-        sums = np.einsum("rn,nk->rk", w, stacked).reshape(len(w), 2, n_seeds, 4)  # resampled sums
-        diffs[done : done + len(w)] = (hmean_from_sums(sums[:, 0]) - hmean_from_sums(sums[:, 1])).mean(axis=1)
-        done += len(w)
-    lo, hi = np.quantile(diffs, [(1.0 - level) / 2.0, (1.0 + level) / 2.0])
-    return {"hmean_a": float(h_a), "hmean_b": float(h_b), "diff": float(h_a - h_b), "ci_low": float(lo),
-            "ci_high": float(hi), "n_images": int(n), "n_resamples": int(n_resamples), "n_seeds": len(pairs)}
+    two_stage = np.empty(n_resamples, dtype=np.float64)
+    image_only = np.empty(n_resamples, dtype=np.float64)
+    for start in range(0, n_resamples, BLOCK):
+        m = min(BLOCK, n_resamples - start)
+        v = _multiplicities(rng, n_seeds, m)  # first the seeds ...
+        w = _multiplicities(rng, n, m)  # ... then the images, shared by every seed pair and both conditions
+        sums = np.einsum("rn,nk->rk", w, stacked).reshape(m, 2, n_seeds, 4)
+        d = hmean_from_sums(sums[:, 0]) - hmean_from_sums(sums[:, 1])  # (m, S)
+        two_stage[start : start + m] = (d * v).sum(axis=1) / n_seeds
+        image_only[start : start + m] = d.mean(axis=1)
+    return two_stage, image_only
+
+
+def interval(draws: np.ndarray, alpha: float = 0.05) -> tuple[float, float]:
+    """Percentile interval of level 1 - alpha: (k-th smallest, k-th largest) draw with k = ceil(alpha/2 * n).
+
+    Equivalently lower = min{x: P*(d <= x) >= alpha/2}, upper = max{x: P*(d >= x) >= alpha/2} (numpy's
+    'inverted_cdf' on d and on -d): lower > c exactly when P*(d <= c) < alpha/2, upper < c exactly when
+    P*(d >= c) < alpha/2, so interval and `p_values` never disagree.
+    """
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must be in (0, 1), got {alpha}")
+    d = np.sort(np.asarray(draws, dtype=np.float64))
+    k = max(1, math.ceil(round(alpha / 2 * len(d), 6)))  # round: 0.025 * 10000 is 250, not 250.00000000000003
+    return float(d[k - 1]), float(d[len(d) - k])
+
+
+def p_values(draws: np.ndarray, margin: float) -> tuple[float, float, str]:
+    """Bootstrap p-values of one difference: (p, p_equiv, direction).
+
+    p: two-sided test of 0, min(1, 2 min(P*(d <= 0), P*(d >= 0))); p < alpha exactly when the 1 - alpha
+    `interval` excludes 0. p_equiv: two one-sided tests of |difference| >= margin, max(P*(d <= -margin),
+    P*(d >= margin)); p_equiv < alpha exactly when the 1 - 2 alpha interval lies inside (-margin, margin).
+    direction: 'a > b' when P*(d <= 0) < P*(d >= 0), else 'a < b'.
+    """
+    d = np.asarray(draws, dtype=np.float64)
+    below, above = float(np.mean(d <= 0)), float(np.mean(d >= 0))
+    p_equiv = max(float(np.mean(d <= -margin)), float(np.mean(d >= margin)))
+    return min(1.0, 2.0 * min(below, above)), p_equiv, ("a > b" if below < above else "a < b")
+
+
+def min_detectable(se: float, alpha: float = 0.05, power: float = 0.8) -> float:
+    """Smallest true difference a two-sided test at alpha detects with probability `power`:
+    (z_{1-alpha/2} + z_{power}) * se; 2.8016 se at alpha 0.05 and 80 % power."""
+    z = NormalDist().inv_cdf
+    return float((z(1.0 - alpha / 2.0) + z(power)) * se)
+
+
+def paired_bootstrap_two_stage(
+    pairs: Sequence[tuple[np.ndarray, np.ndarray]], *, n_resamples: int = 10000, seed=0, alpha: float = 0.05,
+    margin: float = 0.03, power: float = 0.8,
+) -> dict:
+    """Two-stage paired bootstrap (`bootstrap_draws`) of the seed-averaged H-mean difference, summarised.
+
+    Returns hmean_a, hmean_b (means over seed pairs, full set), diff, seed_diffs (per seed pair, full set),
+    ci_low, ci_high (1 - alpha `interval`), half_width, se (sd of the draws, ddof 1), mde (`min_detectable`),
+    ci90_low, ci90_high (1 - 2 alpha interval, the equivalence test's), img_ci_low, img_ci_high (image-only,
+    1 - alpha), p, p_equiv, direction (`p_values`), n_images, n_seeds, n_resamples. Fractions, not %.
+    """
+    a, b = _stack(pairs)
+    two_stage, image_only = bootstrap_draws(pairs, n_resamples=n_resamples, seed=seed)
+    h_a = np.array([dataset_scores(x)[2] for x in a])
+    h_b = np.array([dataset_scores(x)[2] for x in b])
+    lo, hi = interval(two_stage, alpha)
+    lo90, hi90 = interval(two_stage, 2.0 * alpha)
+    img_lo, img_hi = interval(image_only, alpha)
+    se = float(np.std(two_stage, ddof=1)) if n_resamples > 1 else 0.0
+    p, p_equiv, direction = p_values(two_stage, margin)
+    return {"hmean_a": float(h_a.mean()), "hmean_b": float(h_b.mean()), "diff": float(h_a.mean() - h_b.mean()),
+            "seed_diffs": [float(x) for x in h_a - h_b], "ci_low": lo, "ci_high": hi, "half_width": (hi - lo) / 2,
+            "se": se, "mde": min_detectable(se, alpha, power), "ci90_low": lo90, "ci90_high": hi90,
+            "img_ci_low": img_lo, "img_ci_high": img_hi, "p": p, "p_equiv": p_equiv, "direction": direction,
+            "n_images": int(a.shape[1]), "n_seeds": int(a.shape[0]), "n_resamples": int(n_resamples)}
+
+
+def paired_bootstrap_seeds(
+    pairs: Sequence[tuple[np.ndarray, np.ndarray]], *, n_resamples: int = 10000, seed=0, level: float = 0.95
+) -> dict:
+    """Image-only bootstrap of the seed-averaged difference mean_s(H_a,s - H_b,s): the seeds as run, one image
+    draw for every seed pair (the image stage of `bootstrap_draws`).
+
+    Returns hmean_a, hmean_b (means over seed pairs on the full set), diff, ci_low, ci_high (`interval` of
+    level `level`), n_images, n_resamples, n_seeds.
+    """
+    if not 0 < level < 1:
+        raise ValueError(f"level must be in (0, 1), got {level}")
+    a, b = _stack(pairs)
+    _, image_only = bootstrap_draws(pairs, n_resamples=n_resamples, seed=seed)
+    lo, hi = interval(image_only, 1.0 - level)
+    h_a = float(np.mean([dataset_scores(x)[2] for x in a]))
+    h_b = float(np.mean([dataset_scores(x)[2] for x in b]))
+    return {"hmean_a": h_a, "hmean_b": h_b, "diff": h_a - h_b, "ci_low": lo, "ci_high": hi,
+            "n_images": int(a.shape[1]), "n_resamples": int(n_resamples), "n_seeds": len(pairs)}
 
 
 def paired_bootstrap(
-    counts_a: np.ndarray, counts_b: np.ndarray, *, n_resamples: int = 10000, seed: int = 0, level: float = 0.95
+    counts_a: np.ndarray, counts_b: np.ndarray, *, n_resamples: int = 10000, seed=0, level: float = 0.95
 ) -> dict:
     """Paired percentile bootstrap of H_a - H_b over test images (one seed pair; see `paired_bootstrap_seeds`).
 
@@ -189,10 +298,37 @@ def paired_bootstrap(
     return out
 
 
-def verdict(ci_low: float, ci_high: float) -> str:
-    """"a > b" when the interval lies above 0, "a < b" when below, else "no difference detectable"."""
-    if ci_low > 0:
-        return "a > b"
-    if ci_high < 0:
-        return "a < b"
-    return "no difference detectable"
+def holm(p: Sequence[float], max_true: int | None = None) -> list[float]:
+    """Holm step-down adjusted p-values, in the input order: the j-th smallest p times min(max_true, M - j + 1),
+    made monotone, capped at 1 (M = len(p)).
+
+    max_true: at most this many of the M hypotheses can be true at once (Shaffer's logical restriction; default
+    M, plain Holm). A family of comparisons tests, per row, "difference 0" and "|difference| >= margin", of which
+    at most one is true: M = 2 rows, max_true = rows; for one row both tests keep their own p.
+    """
+    p = [float(x) for x in p]
+    m = len(p)
+    cap = m if max_true is None else min(m, int(max_true))
+    order = sorted(range(m), key=lambda i: p[i])
+    adjusted = [0.0] * m
+    running = 0.0
+    for j, i in enumerate(order):
+        running = max(running, min(1.0, min(cap, m - j) * p[i]))
+        adjusted[i] = running
+    return adjusted
+
+
+def verdict(p: float, p_equiv: float, direction: str, *, alpha: float = 0.05, margin: float = 0.03) -> str:
+    """'equivalent within ±m' when p_equiv < alpha (the 1 - 2 alpha interval lies inside (-m, m)), else
+    `direction` ('a > b' / 'a < b') when p < alpha (the 1 - alpha interval excludes 0), else 'inconclusive'.
+
+    Equivalence comes first: a difference shown to lie inside the margin is one the study declared too small
+    to matter, even when it is shown to be non-zero. p, p_equiv: Holm-adjusted where the row is in a family.
+    """
+    if direction not in ("a > b", "a < b"):
+        raise ValueError(f"direction must be 'a > b' or 'a < b', got {direction!r}")
+    if p_equiv < alpha:
+        return f"equivalent within ±{margin:g}"
+    if p < alpha:
+        return direction
+    return "inconclusive"

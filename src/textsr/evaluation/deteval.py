@@ -27,6 +27,7 @@ The sums are numpy float64 in the script, so its round() is numpy's (x * 1e4, ri
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 from typing import Sequence
 
 import numpy as np
@@ -46,6 +47,119 @@ def _center(r) -> tuple[float, float]:
 def _diag(r) -> float:
     w, h = r[2] - r[0] + 1, r[3] - r[1] + 1
     return math.sqrt(h * h + w * w)
+
+
+@dataclass
+class _Matching:
+    """One image's matching state: the pairwise recall / precision (G, D) float64 and the evaluation's counters.
+
+    ok: (G, D) recall and precision both over their thresholds; row_ok (G,), col_ok (D,): their counts per GT /
+    detection; overlaps_of_gt (G,): care detections with recall > 0, overlaps_of_det (D,): care GT with recall > 0.
+    Credits are summed in the script's order (one-to-one, one-to-many, many-to-one), so the floats are its.
+    """
+
+    gts: list[tuple[int, int, int, int]]
+    dets: list[tuple[int, int, int, int]]
+    rec: np.ndarray
+    prec: np.ndarray
+    gt_dc: np.ndarray
+    det_dc: np.ndarray
+    ok: np.ndarray
+    row_ok: np.ndarray
+    col_ok: np.ndarray
+    overlaps_of_gt: np.ndarray
+    overlaps_of_det: np.ndarray
+    gt_done: np.ndarray
+    det_done: np.ndarray
+    gt_credit: np.ndarray
+    groups: list[tuple[list[int], list[int], str]] = field(default_factory=list)
+    recall_credit: float = 0.0
+    precision_credit: float = 0.0
+
+
+def _overlaps(gts: np.ndarray, dets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pairwise recall I / A_gt and precision I / A_det, (G, D) float64, of pixel-inclusive int64 boxes (the
+    script's area(), rG / rD dimensions); 0 where an area is 0."""
+    area_g = (gts[:, 2] - gts[:, 0] + 1) * (gts[:, 3] - gts[:, 1] + 1)
+    area_d = (dets[:, 2] - dets[:, 0] + 1) * (dets[:, 3] - dets[:, 1] + 1)
+    dx = np.minimum(gts[:, None, 2], dets[None, :, 2]) - np.maximum(gts[:, None, 0], dets[None, :, 0]) + 1
+    dy = np.minimum(gts[:, None, 3], dets[None, :, 3]) - np.maximum(gts[:, None, 1], dets[None, :, 1]) + 1
+    inter = np.where((dx >= 0) & (dy >= 0), dx * dy, 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rec = np.where(area_g[:, None] != 0, inter / np.where(area_g != 0, area_g, 1)[:, None], 0.0)
+        prec = np.where(area_d[None, :] != 0, inter / np.where(area_d != 0, area_d, 1)[None, :], 0.0)
+    return rec, prec
+
+
+def _one_to_one(m: _Matching, *, wolf: bool, center_diff_threshold: float) -> None:
+    """Pass 1: a GT and a detection that are each other's only qualifying entry, centres close enough."""
+    for g in range(len(m.gts)):
+        if m.gt_dc[g] or m.row_ok[g] != 1:
+            continue
+        d = int(np.flatnonzero(m.ok[g])[0])
+        if m.det_done[d] or m.det_dc[d] or m.col_ok[d] != 1:
+            continue
+        if not wolf and not (m.overlaps_of_gt[g] == 1 and m.overlaps_of_det[d] == 1):
+            continue
+        (cgx, cgy), (cdx, cdy) = _center(m.gts[g]), _center(m.dets[d])
+        norm_dist = math.sqrt(abs(cgx - cdx) ** 2 + abs(cgy - cdy) ** 2)
+        norm_dist /= _diag(m.gts[g]) + _diag(m.dets[d])
+        norm_dist *= 2.0
+        if norm_dist < center_diff_threshold:
+            m.gt_done[g] = m.det_done[d] = True
+            m.recall_credit += 1.0
+            m.precision_credit += 1.0
+            m.gt_credit[g] = 1.0
+            m.groups.append(([g], [d], "OO"))
+
+
+def _one_to_many(m: _Matching, *, wolf: bool, area_recall_threshold: float, area_precision_threshold: float,
+                 one_to_many_credit: float) -> None:
+    """Pass 2: one GT split into several detections."""
+    for g in range(len(m.gts)):
+        if m.gt_dc[g] or m.gt_done[g]:
+            continue
+        members = np.flatnonzero(~m.det_done & ~m.det_dc & (m.prec[g] >= area_precision_threshold)).tolist()
+        many_sum = sum(m.rec[g, members].tolist())  # left to right, as the script's loop
+        # the script's sum is a numpy float64, so round() is numpy's rounding (x * 1e4, rint, / 1e4)
+        hit = (many_sum if wolf else float(np.round(many_sum, 4))) >= area_recall_threshold
+        if not hit or (not wolf and m.overlaps_of_gt[g] < 2):
+            continue
+        m.gt_done[g] = True
+        m.det_done[members] = True
+        if not wolf and len(members) == 1:
+            m.recall_credit += 1.0
+            m.precision_credit += 1.0
+            m.gt_credit[g] = 1.0
+        else:
+            m.recall_credit += one_to_many_credit
+            m.precision_credit += one_to_many_credit * len(members)
+            m.gt_credit[g] = one_to_many_credit
+        m.groups.append(([g], members, "OO" if len(members) == 1 and not wolf else "OM"))
+
+
+def _many_to_one(m: _Matching, *, wolf: bool, area_recall_threshold: float, area_precision_threshold: float,
+                 many_to_one_credit: float) -> None:
+    """Pass 3: several GTs merged into one detection."""
+    for d in range(len(m.dets)):
+        if m.det_dc[d] or m.det_done[d]:
+            continue
+        members = np.flatnonzero(~m.gt_done & ~m.gt_dc & (m.rec[:, d] >= area_recall_threshold)).tolist()
+        many_sum = sum(m.prec[members, d].tolist())
+        hit = (many_sum if wolf else float(np.round(many_sum, 4))) >= area_precision_threshold
+        if not hit or (not wolf and m.overlaps_of_det[d] < 2):
+            continue
+        m.det_done[d] = True
+        m.gt_done[members] = True
+        if len(members) == 1:
+            m.recall_credit += 1.0
+            m.precision_credit += 1.0
+            m.gt_credit[members] = 1.0
+        else:
+            m.recall_credit += many_to_one_credit * len(members)
+            m.precision_credit += many_to_one_credit
+            m.gt_credit[members] = many_to_one_credit
+        m.groups.append((members, [d], "OO" if len(members) == 1 else "MO"))
 
 
 def match_image(
@@ -69,98 +183,30 @@ def match_image(
     dets = np.asarray(det_boxes, dtype=np.int64).reshape(-1, 4)
     n_gt, n_det = len(gts), len(dets)
     gt_dc = np.asarray(gt_dontcare, dtype=bool).reshape(-1)
-    # pixel-inclusive areas and intersections, exact in int64 (the script's area(), rG/rD dimensions)
-    area_g = (gts[:, 2] - gts[:, 0] + 1) * (gts[:, 3] - gts[:, 1] + 1)
-    area_d = (dets[:, 2] - dets[:, 0] + 1) * (dets[:, 3] - dets[:, 1] + 1)
-    dx = np.minimum(gts[:, None, 2], dets[None, :, 2]) - np.maximum(gts[:, None, 0], dets[None, :, 0]) + 1
-    dy = np.minimum(gts[:, None, 3], dets[None, :, 3]) - np.maximum(gts[:, None, 1], dets[None, :, 1]) + 1
-    inter = np.where((dx >= 0) & (dy >= 0), dx * dy, 0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rec = np.where(area_g[:, None] != 0, inter / np.where(area_g != 0, area_g, 1)[:, None], 0.0)
-        prec = np.where(area_d[None, :] != 0, inter / np.where(area_d != 0, area_d, 1)[None, :], 0.0)
+    rec, prec = _overlaps(gts, dets)
     # don't-care detections: I / A_det > threshold against some ### GT
     det_dc = (prec[gt_dc] > area_precision_threshold).any(axis=0) if gt_dc.any() else np.zeros(n_det, dtype=bool)
-    groups: list[tuple[list[int], list[int], str]] = []
-    recall_credit = precision_credit = 0.0
-    gt_credit = np.zeros(n_gt, dtype=np.float64)
+    ok = (rec >= area_recall_threshold) & (prec >= area_precision_threshold)
+    overlap = rec > 0
+    m = _Matching(
+        gts=[tuple(int(v) for v in b) for b in gts], dets=[tuple(int(v) for v in b) for b in dets],
+        rec=rec, prec=prec, gt_dc=gt_dc, det_dc=det_dc, ok=ok, row_ok=ok.sum(axis=1), col_ok=ok.sum(axis=0),
+        overlaps_of_gt=(overlap & ~det_dc[None, :]).sum(axis=1),  # num_overlaps_gt: care detections only
+        overlaps_of_det=(overlap & ~gt_dc[:, None]).sum(axis=0),  # num_overlaps_det: care GT only
+        gt_done=np.zeros(n_gt, dtype=bool), det_done=np.zeros(n_det, dtype=bool),
+        gt_credit=np.zeros(n_gt, dtype=np.float64),
+    )
     if n_det > 0 and n_gt > 0:
-        ok = (rec >= area_recall_threshold) & (prec >= area_precision_threshold)
-        row_ok, col_ok = ok.sum(axis=1), ok.sum(axis=0)
-        overlap = rec > 0
-        overlaps_of_gt = (overlap & ~det_dc[None, :]).sum(axis=1)  # num_overlaps_gt: care detections only
-        overlaps_of_det = (overlap & ~gt_dc[:, None]).sum(axis=0)  # num_overlaps_det: care GT only
-        gt_done = np.zeros(n_gt, dtype=bool)
-        det_done = np.zeros(n_det, dtype=bool)
-        gts = [tuple(int(v) for v in b) for b in gts]
-        dets = [tuple(int(v) for v in b) for b in dets]
-
-        # one-to-one
-        for g in range(n_gt):
-            if gt_dc[g] or row_ok[g] != 1:
-                continue
-            d = int(np.flatnonzero(ok[g])[0])
-            if det_done[d] or det_dc[d] or col_ok[d] != 1:
-                continue
-            if not wolf and not (overlaps_of_gt[g] == 1 and overlaps_of_det[d] == 1):
-                continue
-            (cgx, cgy), (cdx, cdy) = _center(gts[g]), _center(dets[d])
-            norm_dist = math.sqrt(abs(cgx - cdx) ** 2 + abs(cgy - cdy) ** 2)
-            norm_dist /= _diag(gts[g]) + _diag(dets[d])
-            norm_dist *= 2.0
-            if norm_dist < center_diff_threshold:
-                gt_done[g] = det_done[d] = True
-                recall_credit += 1.0
-                precision_credit += 1.0
-                gt_credit[g] = 1.0
-                groups.append(([g], [d], "OO"))
-
-        # one-to-many (one GT split into several detections)
-        for g in range(n_gt):
-            if gt_dc[g] or gt_done[g]:
-                continue
-            members = np.flatnonzero(~det_done & ~det_dc & (prec[g] >= area_precision_threshold)).tolist()
-            many_sum = sum(rec[g, members].tolist())  # left to right, as the script's loop
-            # the script's sum is a numpy float64, so round() is numpy's rounding (x * 1e4, rint, / 1e4)
-            hit = (many_sum if wolf else float(np.round(many_sum, 4))) >= area_recall_threshold
-            if not hit or (not wolf and overlaps_of_gt[g] < 2):
-                continue
-            gt_done[g] = True
-            det_done[members] = True
-            if not wolf and len(members) == 1:
-                recall_credit += 1.0
-                precision_credit += 1.0
-                gt_credit[g] = 1.0
-            else:
-                recall_credit += one_to_many_credit
-                precision_credit += one_to_many_credit * len(members)
-                gt_credit[g] = one_to_many_credit
-            groups.append(([g], members, "OO" if len(members) == 1 and not wolf else "OM"))
-
-        # many-to-one (several GTs merged into one detection)
-        for d in range(n_det):
-            if det_dc[d] or det_done[d]:
-                continue
-            members = np.flatnonzero(~gt_done & ~gt_dc & (rec[:, d] >= area_recall_threshold)).tolist()
-            many_sum = sum(prec[members, d].tolist())
-            hit = (many_sum if wolf else float(np.round(many_sum, 4))) >= area_precision_threshold
-            if not hit or (not wolf and overlaps_of_det[d] < 2):
-                continue
-            det_done[d] = True
-            gt_done[members] = True
-            if len(members) == 1:
-                recall_credit += 1.0
-                precision_credit += 1.0
-                gt_credit[members] = 1.0
-            else:
-                recall_credit += many_to_one_credit * len(members)
-                precision_credit += many_to_one_credit
-                gt_credit[members] = many_to_one_credit
-            groups.append((members, [d], "OO" if len(members) == 1 else "MO"))
+        _one_to_one(m, wolf=wolf, center_diff_threshold=center_diff_threshold)
+        _one_to_many(m, wolf=wolf, area_recall_threshold=area_recall_threshold,
+                     area_precision_threshold=area_precision_threshold, one_to_many_credit=one_to_many_credit)
+        _many_to_one(m, wolf=wolf, area_recall_threshold=area_recall_threshold,
+                     area_precision_threshold=area_precision_threshold, many_to_one_credit=many_to_one_credit)
     return {
-        "groups": groups,
-        "recall_credit": recall_credit,
-        "precision_credit": precision_credit,
-        "gt_recall_credit": gt_credit,
+        "groups": m.groups,
+        "recall_credit": m.recall_credit,
+        "precision_credit": m.precision_credit,
+        "gt_recall_credit": m.gt_credit,
         "det_dontcare": det_dc,
         "n_gt_care": int((~gt_dc).sum()),
         "n_det_care": int((~det_dc).sum()),

@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 from scipy import ndimage
 
-from textsr.atomic import write_text_atomic
-from textsr.imageio import IMAGE_SUFFIXES, read_image
+from textsr.util.atomic import write_text_atomic
+from textsr.util.imageio import IMAGE_SUFFIXES, read_image
 
 
 def rgb_to_y(image: np.ndarray) -> np.ndarray:

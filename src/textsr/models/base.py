@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import Tensor, nn
 
-from textsr.colour import rgb_to_y, y_to_rgb_with_chroma
+from textsr.util.colour import rgb_to_y, y_to_rgb_with_chroma
 from textsr.models.attention import SpatialAttention
 
 
@@ -163,7 +163,7 @@ class SRNetwork(nn.Module):
         """Network output -> (B, 3, H, W) RGB float 0-255, not clamped or rounded.
 
         lr_rgb: (B, 3, h, w) RGB float 0-255, the input image; Y networks take their chroma from it (upscaled
-        bicubically, see `textsr.colour.y_to_rgb_with_chroma`).
+        bicubically, see `textsr.util.colour.y_to_rgb_with_chroma`).
         """
         y = out if self.input_range == 255.0 else out * (255.0 / self.input_range)
         return y_to_rgb_with_chroma(y, lr_rgb, self.scale) if self.colour == "y" else y

@@ -18,7 +18,7 @@ VID heads; 12,770 more with the expanding heads).
 Pixels: the Y channel only (`n_colors: 1`), in [0, 1] (`rgb_range: 1`): PISR converts RGB uint8 with
 `skimage.color.rgb2ycbcr(img)[:, :, 0]` (BT.601 studio swing, Y = 16 + (65.481 R + 128.553 G + 24.966 B) / 255,
 float, not rounded) and multiplies by rgb_range / 255, which is `SRNetwork.encode` with colour "y" and
-input_range 1 (`textsr.colour.rgb_to_y`). Colour output takes Cb, Cr from the bicubically upscaled LR image
+input_range 1 (`textsr.util.colour.rgb_to_y`). Colour output takes Cb, Cr from the bicubically upscaled LR image
 (`SRNetwork.decode`).
 
 The scale is not in the weights (the transposed conv's stride and output padding carry it), so

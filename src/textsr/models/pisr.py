@@ -22,7 +22,7 @@ from pathlib import Path
 import torch
 from torch import Tensor, nn
 
-from textsr.checkpoint import load_checkpoint
+from textsr.util.checkpoint import load_checkpoint
 from textsr.models.base import SRNetwork
 from textsr.models.fsrcnn import FSRCNN, STAGES, Backbone
 

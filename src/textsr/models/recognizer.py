@@ -91,11 +91,11 @@ class CRNN(nn.Module):
 def load_recognizer(path: str | Path, device: str | torch.device = "cpu") -> CRNN:
     """`english_g2.pth` (or any checkpoint with its keys) loaded strictly into a CRNN, eval mode, on `device`.
 
-    Read with `textsr.checkpoint.load_checkpoint` (weights_only=True; a bad file raises an error naming it). A
+    Read with `textsr.util.checkpoint.load_checkpoint` (weights_only=True; a bad file raises an error naming it). A
     leading `module.` is stripped from every key that has it; missing, unexpected or mis-shaped keys raise
     ValueError naming the file.
     """
-    from textsr.checkpoint import load_checkpoint
+    from textsr.util.checkpoint import load_checkpoint
 
     state = load_checkpoint(path, map_location="cpu")
     if not isinstance(state, dict) or not all(isinstance(k, str) for k in state):

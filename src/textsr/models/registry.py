@@ -1,7 +1,7 @@
 """The SR students by name (as BasicSR's ARCH_REGISTRY): a config's `arch` is a key of `ARCH_REGISTRY`.
 
 Adding a student is one module (an `textsr.models.base.SRNetwork` subclass) plus one line below. Imports are
-static so that `textsr.provenance.code_version` follows them (a changed student retrains what uses it).
+static so that `textsr.util.provenance.code_version` follows them (a changed student retrains what uses it).
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ Pitfalls handled:
   (`upsampler.0.weight` (48, nf, 3, 3)), x2 gets (12, nf, 3, 3).
 - ESA's 3x3 stride-2 conv (no padding) followed by a 7x7 / stride-3 max-pool needs an LR side of at least 15 px
   (floor((n - 3) / 2) + 1 >= 7). `min_input` = 15; `forward` raises a ValueError naming the size below it (the
-  official code fails inside max_pool2d). `textsr.superres` pads smaller inputs (edge pixels repeated) and crops
+  official code fails inside max_pool2d). `textsr.inference.superres` pads smaller inputs (edge pixels repeated) and crops
   the output back, and `textsr.train` refuses patches below it.
 """
 
@@ -150,7 +150,7 @@ class RFDN(SRNetwork):
         h, w = x.shape[-2:]
         if min(h, w) < self.min_input:
             raise ValueError(f"{type(self).__name__}: ESA needs LR inputs of at least {self.min_input}x"
-                             f"{self.min_input} px, got {h}x{w}; pad the input (textsr.superres does)")
+                             f"{self.min_input} px, got {h}x{w}; pad the input (textsr.inference.superres does)")
         out_fea = self.place("fea_conv", self.fea_conv(x))
         outs, y = [], out_fea
         for name in self.block_places():

@@ -19,7 +19,7 @@ ReLU per x2 step), `tail.1.*`, `CALayer_head.*`, `CALayer_tail.*` (MixAttn), and
 Pitfalls handled:
 - MPR-SA concatenates each pooled map with its three rot90 copies along channels: only square maps fit. The
   official forward is kept and `square_input` is True: `forward` raises a ValueError on a non-square input, and
-  `textsr.superres` pads the LR image to a square (edge pixels repeated) and crops the output back; training
+  `textsr.inference.superres` pads the LR image to a square (edge pixels repeated) and crops the output back; training
   patches are square. Padding inside `forward` would hide the padding from the attention maps and features that
   distillation reads, and would make the network differ from the official one on non-square inputs.
 - the Diff label used PIL's `Image.resize` with its default filter (NEAREST before Pillow 7, BICUBIC since) and
@@ -237,7 +237,7 @@ class SRNet(SRNetwork):
         h, w = x.shape[-2:]
         if h != w:
             raise ValueError(f"SRNet's MPR-SA needs square inputs (rot90 concatenation), got {h}x{w}; pad to a "
-                             f"square (textsr.superres does)")
+                             f"square (textsr.inference.superres does)")
         s_label, y1, y2 = self.model_ssl(x)
         self.auxiliary("diff", s_label)
         x = self.head(self.sub_mean(x)) - y2

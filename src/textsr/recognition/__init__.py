@@ -6,7 +6,7 @@ Modules: `weights` (english_g2.pth source, md5, installation), `preprocess` (Eas
 input), `ctc` (character set, greedy decoding, confidence), `crops` (region -> rectified crop), `reader`
 (`WordReader`), `text` (TextZoom/TSRN normalisation), `measure` (what the pipeline and the CLI call), `cli`.
 The model itself is `textsr.models.recognizer.CRNN`. Names below are imported on first use, so that
-`python -m textsr` (which imports `textsr.recognition.cli`) does not load torch to print its help.
+`python -m textsr` (which imports `textsr.cli.recognize`) does not load torch to print its help.
 """
 
 from __future__ import annotations

@@ -19,10 +19,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from textsr.atomic import write_text_atomic
+from textsr.util.atomic import write_text_atomic
 from textsr.data.gt.base import GTRegion
 from textsr.evaluation.common import hmean, ratio
-from textsr.imageio import list_images, read_image
+from textsr.util.imageio import list_images, read_image
 from textsr.recognition.crops import MARGIN, crop_region
 from textsr.recognition.preprocess import to_gray
 from textsr.recognition.reader import WordReader
@@ -45,7 +45,7 @@ def _torch_threads(threads: int) -> Iterator[None]:
 
 
 def _reader(weights: str | os.PathLike, device: str) -> WordReader:
-    from textsr.device import resolve_device
+    from textsr.util.device import resolve_device
 
     return WordReader(weights, resolve_device(device))
 
@@ -147,30 +147,12 @@ def recognize_testset(
     if missing:
         names = ", ".join(gt_paths[s].name for s in missing[:5]) + (" ..." if len(missing) > 5 else "")
         raise FileNotFoundError(f"{images_dir}: no image for {len(missing)} ground-truth file(s): {names}")
-    evaluation = None
-    if eval_json is not None:
-        with open(eval_json, encoding="utf-8") as fh:
-            evaluation = json.load(fh)
-        unknown = sorted(set(evaluation.get("per_image", {})) - set(gt_paths))
-        if unknown:
-            raise ValueError(f"{eval_json}: images {unknown[:5]} have no ground truth in {gt_dir}")
+    evaluation = _load_evaluation(eval_json, gt_paths, gt_dir)
     words, pairs = _Pending([], []), _Pending([], [])
     for stem, gt_path in sorted(gt_paths.items(), key=lambda kv: kv[1].name):
-        regions = spec.read_gt(gt_path)
         record = evaluation["per_image"].get(stem) if evaluation is not None else None
-        if record is not None:
-            _check_alignment(regions, record, gt_path, eval_json)
-        wanted = [k for k, r in enumerate(regions) if scorable(r)]
-        matches = record.get("matches", []) if record is not None else []
-        if not wanted and not matches:
-            continue
-        gray = to_gray(read_image(images[stem]))
-        for k in wanted:
-            words.crops.append(crop_region(gray, regions[k].points, coord_scale, margin))
-            words.records.append({"stem": stem, "index": k, "gt": regions[k].text})
-        for g, d in matches:
-            pairs.crops.append(crop_region(gray, np.asarray(record["det"][d], dtype=np.float64), coord_scale, margin))
-            pairs.records.append({"stem": stem, "gt_index": g, "det_index": d, "gt": regions[g].text})
+        _crop_image(spec.read_gt(gt_path), record, images[stem], stem, words, pairs, coord_scale=coord_scale,
+                    margin=margin, gt_path=gt_path, eval_json=eval_json)
     with _torch_threads(threads):
         reader = _reader(weights, device)
         readings = reader.read(words.crops + pairs.crops, batch_size=batch_size)
@@ -194,6 +176,39 @@ def recognize_testset(
     log.info("recognize %s: %d/%d words read (accuracy %s), e2e H-mean %s, %.1f s", images_dir, n_correct,
              len(words.records), result["accuracy"], result["e2e_hmean"], time.perf_counter() - t0)
     return result
+
+
+def _load_evaluation(eval_json: str | os.PathLike | None, gt_paths: dict[str, Path], gt_dir: str | os.PathLike
+                     ) -> dict | None:
+    """The evaluation JSON (None without one); every image it scores must have ground truth in gt_dir."""
+    if eval_json is None:
+        return None
+    with open(eval_json, encoding="utf-8") as fh:
+        evaluation = json.load(fh)
+    unknown = sorted(set(evaluation.get("per_image", {})) - set(gt_paths))
+    if unknown:
+        raise ValueError(f"{eval_json}: images {unknown[:5]} have no ground truth in {gt_dir}")
+    return evaluation
+
+
+def _crop_image(regions: list[GTRegion], record: dict | None, image: Path, stem: str, words: _Pending,
+                pairs: _Pending, *, coord_scale: float, margin: float, gt_path: Path,
+                eval_json: str | os.PathLike | None) -> None:
+    """Append one image's crops: its `scorable` GT words to `words`, the detections of its evaluation's matched
+    (gt, det) pairs (record: its `per_image` entry, or None) to `pairs`; the image is read only when needed."""
+    if record is not None:
+        _check_alignment(regions, record, gt_path, eval_json)
+    wanted = [k for k, r in enumerate(regions) if scorable(r)]
+    matches = record.get("matches", []) if record is not None else []
+    if not wanted and not matches:
+        return
+    gray = to_gray(read_image(image))
+    for k in wanted:
+        words.crops.append(crop_region(gray, regions[k].points, coord_scale, margin))
+        words.records.append({"stem": stem, "index": k, "gt": regions[k].text})
+    for g, d in matches:
+        pairs.crops.append(crop_region(gray, np.asarray(record["det"][d], dtype=np.float64), coord_scale, margin))
+        pairs.records.append({"stem": stem, "gt_index": g, "det_index": d, "gt": regions[g].text})
 
 
 def _read_images(paths: list[Path], weights, threads: int, device: str, batch_size: int) -> list:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from textsr.imageio import list_images, read_image
+from textsr.util.imageio import list_images, read_image
 from textsr.report.figures import COLUMN_WIDTH, SMALL_PT, new_figure, paper_style, save_figure
 
 log = logging.getLogger(__name__)
@@ -132,7 +132,7 @@ def plot_attention(
     cosine similarity of the two maps (what the AD loss pulls towards 1) and their Pearson correlation. Returns
     one dict per row: stem, group, layer, cosine, pearson.
     """
-    from textsr.superres import load_sr_model
+    from textsr.inference.superres import load_sr_model
 
     model, meta = load_sr_model(model_path, device=device)
     distilled_pairs(meta)  # fails early, naming the problem, for a model without attention maps

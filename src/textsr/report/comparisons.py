@@ -16,13 +16,18 @@ import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
-from textsr.atomic import atomic_path
+from textsr.util.atomic import atomic_path
 from textsr.evaluation import get_protocol
-from textsr.evaluation.bootstrap import paired_bootstrap, paired_bootstrap_seeds, paired_counts, verdict
+from textsr.evaluation.bootstrap import comparison_rng, holm, paired_bootstrap_two_stage, paired_counts, verdict
 from textsr.evaluation.strata import HEIGHT_BINS, recall_by_height
 
-COMPARISON_COLUMNS = ["dataset", "protocol", "detector", "scale", "condition_a", "condition_b", "seed", "hmean_a",
-                      "hmean_b", "diff", "ci_low", "ci_high", "n_images", "n_resamples", "verdict"]
+#: role (primary / secondary / sanity), seeds (training-seed pairs; 0: neither condition trained), seed_diffs
+#: ("seed:H_a - H_b" per pair, full set), diff and its 1 - alpha two-stage interval, half_width, mde (80 % power),
+#: the 1 - 2 alpha interval (equivalence), the image-only interval, bootstrap p-values and their Holm adjustment
+COMPARISON_COLUMNS = ["dataset", "protocol", "detector", "scale", "role", "condition_a", "condition_b", "seeds",
+                      "seed_diffs", "hmean_a", "hmean_b", "diff", "ci_low", "ci_high", "half_width", "mde",
+                      "ci90_low", "ci90_high", "img_ci_low", "img_ci_high", "p", "p_equiv", "p_holm",
+                      "p_equiv_holm", "n_images", "n_resamples", "verdict"]
 DETECTION_KEY = ["dataset", "protocol", "detector", "scale", "condition"]
 SUMMARY_COLUMNS = DETECTION_KEY + ["method", "trainset", "n_seeds", "precision_mean", "precision_sd", "recall_mean",
                                    "recall_sd", "hmean_mean", "hmean_sd", "psnr_y_mean", "psnr_y_sd", "ssim_y_mean",
@@ -104,52 +109,125 @@ def _groups(evals: Sequence[Mapping]) -> dict[tuple[str, str, str], dict[str, di
     return groups
 
 
+#: conditions a comparison against which is a sanity check (labelled, not adjusted, not a finding)
+SANITY = ("bicubic", "hr")
+
+
+def _matches(label: str, name: str) -> bool:
+    """A config name (method or baseline) names a table condition: 'rcan_dat' names 'rcan_dat@synth'."""
+    return label == name or label.partition("@")[0] == name
+
+
+def _ordered_pairs(conds: Iterable[str], pairs: Sequence[tuple[str, str]],
+                   primary: Sequence[str] | None) -> list[tuple[str, str, str]]:
+    """(condition_a, condition_b, role) of one (dataset, detector, scale): the primary pair(s) first, named as in
+    the config (a method pair per training set; `pairs` may hold it reversed), then the other pairs present,
+    role 'sanity' when either side is bicubic or hr, else 'secondary'."""
+    conds = list(conds)
+    out = []
+    if primary:
+        for ca in (c for c in conds if _matches(c, primary[0])):
+            for cb in (c for c in conds if _matches(c, primary[1]) and c != ca):
+                ta, tb = ca.partition("@")[2], cb.partition("@")[2]
+                if ta == tb or not ta or not tb:
+                    out.append((ca, cb, "primary"))
+    done = {frozenset(p[:2]) for p in out}
+    for ca, cb in pairs:
+        if ca in conds and cb in conds and frozenset((ca, cb)) not in done:
+            done.add(frozenset((ca, cb)))
+            out.append((ca, cb, "sanity" if {ca, cb} & set(SANITY) else "secondary"))
+    return out
+
+
+def _compare(key: tuple[str, str, str, str], cond_a: str, cond_b: str, runs_a: Mapping, runs_b: Mapping,
+             cache: dict, **boot) -> dict:
+    """One comparison row (floats, not yet formatted) of conditions a and b at key (dataset, protocol, detector,
+    scale); its RNG stream follows from key and the two names (`comparison_rng`)."""
+    dataset, protocol, detector, scale = key
+    counts, stems0, seeds = [], None, []
+    for row_seed, s_a, s_b in seed_pairs(runs_a, runs_b):
+        stems, ca, cb = paired_counts(_load(runs_a[s_a]["path"], cache), _load(runs_b[s_b]["path"], cache))
+        if stems0 is not None and stems != stems0:
+            raise ValueError(f"{dataset} x{scale}: seed {row_seed} of {cond_a} / {cond_b} is on other images "
+                             f"({runs_a[s_a]['path']}, {runs_b[s_b]['path']})")
+        stems0 = stems
+        counts.append((ca, cb))
+        seeds.append(row_seed)
+    seed = boot.pop("seed")
+    b = paired_bootstrap_two_stage(counts, seed=comparison_rng(seed, *key, cond_a, cond_b), **boot)
+    n_seeds = 0 if seeds == [""] else len(seeds)  # 0: neither condition is trained, no seed variance to resample
+    return {**b, "dataset": dataset, "protocol": protocol, "detector": detector, "scale": scale,
+            "condition_a": cond_a, "condition_b": cond_b, "seeds": n_seeds,
+            "seed_diffs": " ".join(f"{s}:{d:.4f}" for s, d in zip(seeds, b["seed_diffs"]) if s)}
+
+
+def _decide(rows: list[dict], alpha: float, margin: float) -> None:
+    """Set p_holm, p_equiv_holm and verdict of every row: Holm (with the at-most-one-null-per-row restriction,
+    `holm`) over the primary rows and, apart, over the secondary rows; sanity rows unadjusted; a row of one
+    training seed gets no verdict."""
+    for r in rows:
+        r["p_holm"] = r["p_equiv_holm"] = None
+    for role in ("primary", "secondary"):
+        family = [r for r in rows if r["role"] == role and r["seeds"] != 1]
+        adjusted = holm([r["p"] for r in family] + [r["p_equiv"] for r in family], max_true=len(family))
+        for r, p, pe in zip(family, adjusted[: len(family)], adjusted[len(family):]):
+            r["p_holm"], r["p_equiv_holm"] = p, pe
+    for r in rows:
+        if r["seeds"] == 1:
+            r["verdict"] = "none (seeds=1)"
+            continue
+        p, pe = (r["p"], r["p_equiv"]) if r["role"] == "sanity" else (r["p_holm"], r["p_equiv_holm"])
+        r["verdict"] = verdict(p, pe, r["direction"], alpha=alpha, margin=margin)
+
+
 def comparison_rows(
     evals: Sequence[Mapping], pairs: Sequence[tuple[str, str]], *, n_resamples: int = 10000, seed: int = 0,
-    level: float = 0.95,
+    alpha: float = 0.05, margin: float = 0.03, primary: Sequence[str] | None = None,
 ) -> list[dict]:
-    """Rows of `results/comparisons.csv` (COMPARISON_COLUMNS): for each (dataset, detector, scale) and each pair
-    (condition_a, condition_b) present there, one row per seed pair (`seed_pairs`) and, with 2+ seed pairs, a row
-    with seed ``mean`` (the seed-averaged difference; one image resample for every seed pair). H-means,
-    differences and interval ends are fractions with 4 decimals; verdict from the interval (`verdict`)."""
+    """Rows of `results/comparisons.csv` (COMPARISON_COLUMNS), one per (dataset, detector, scale) and pair.
+
+    pairs: (condition_a, condition_b) labels (`Plan.comparison_pairs`); primary: the config's named primary
+    comparison [a, b] (method or baseline names), computed as named wherever both are evaluated, first in its
+    group (ValueError when it is nowhere). Per row: the two-stage paired bootstrap
+    (`textsr.evaluation.bootstrap.paired_bootstrap_two_stage`, its own RNG stream from `seed` and the row's
+    names), seeds (training-seed pairs; 0 when neither condition is trained), per-seed differences, the 1 - alpha
+    interval, its half-width, the minimum detectable effect (80 % power), the 1 - 2 alpha interval (equivalence
+    within ±margin), the image-only interval, bootstrap p-values, their Holm adjustment and the verdict
+    (`_decide`). Fractions with 4 decimals.
+    """
+    if primary is not None and len(primary) != 2:
+        raise ValueError(f"comparisons.primary must name two conditions, got {primary!r}")
     cache: dict = {}
     rows = []
     for (dataset, detector, scale), conds in _groups(evals).items():
-        for cond_a, cond_b in pairs:
-            if cond_a not in conds or cond_b not in conds:
-                continue
+        for cond_a, cond_b, role in _ordered_pairs(conds, pairs, primary):
             runs_a, runs_b = conds[cond_a], conds[cond_b]
             protocol = get_protocol(next(iter(runs_a.values()))["protocol"]).name
-            counts, stems0 = [], None
-            for row_seed, s_a, s_b in seed_pairs(runs_a, runs_b):
-                stems, ca, cb = paired_counts(_load(runs_a[s_a]["path"], cache), _load(runs_b[s_b]["path"], cache))
-                if stems0 is not None and stems != stems0:
-                    raise ValueError(f"{dataset} x{scale}: seed {row_seed} of {cond_a} / {cond_b} is on other images")
-                stems0 = stems
-                counts.append((row_seed, ca, cb))
-            blocks = [(s, paired_bootstrap(ca, cb, n_resamples=n_resamples, seed=seed, level=level))
-                      for s, ca, cb in counts]
-            if len(counts) > 1:
-                blocks.append(("mean", paired_bootstrap_seeds([(ca, cb) for _, ca, cb in counts],
-                                                              n_resamples=n_resamples, seed=seed, level=level)))
-            for row_seed, b in blocks:
-                rows.append({
-                    "dataset": dataset, "protocol": protocol, "detector": detector, "scale": scale,
-                    "condition_a": cond_a, "condition_b": cond_b, "seed": row_seed,
-                    **{k: f"{b[k]:.4f}" for k in ("hmean_a", "hmean_b", "diff", "ci_low", "ci_high")},
-                    "n_images": b["n_images"], "n_resamples": b["n_resamples"],
-                    "verdict": verdict(b["ci_low"], b["ci_high"]),
-                })
-    return rows
+            row = _compare((dataset, protocol, detector, scale), cond_a, cond_b, runs_a, runs_b, cache,
+                           n_resamples=n_resamples, seed=seed, alpha=alpha, margin=margin)
+            rows.append({**row, "role": role})
+    if primary and not any(r["role"] == "primary" for r in rows):
+        raise ValueError(f"comparisons.primary {list(primary)}: no test set has evaluations of both")
+    _decide(rows, alpha, margin)
+    return [_format(r) for r in rows]
+
+
+def _format(row: dict) -> dict:
+    out = {k: row[k] for k in COMPARISON_COLUMNS}
+    for k in ("hmean_a", "hmean_b", "diff", "ci_low", "ci_high", "half_width", "mde", "ci90_low", "ci90_high",
+              "img_ci_low", "img_ci_high", "p", "p_equiv", "p_holm", "p_equiv_holm"):
+        out[k] = "" if row[k] is None else f"{row[k]:.4f}"
+    return out
 
 
 def write_comparisons(
     evals: Sequence[Mapping], pairs: Sequence[tuple[str, str]], out_csv: str | Path, *, n_resamples: int = 10000,
-    seed: int = 0, level: float = 0.95,
+    seed: int = 0, alpha: float = 0.05, margin: float = 0.03, primary: Sequence[str] | None = None,
 ) -> list[dict]:
-    """`results/comparisons.csv`: the paired-bootstrap interval of the H-mean difference of every pair
-    (see `comparison_rows`); returns the rows."""
-    rows = comparison_rows(evals, pairs, n_resamples=n_resamples, seed=seed, level=level)
+    """`results/comparisons.csv`: the two-stage paired bootstrap of the H-mean difference of every pair, with
+    half-width, minimum detectable effect, Holm-adjusted p-values and verdict (see `comparison_rows`)."""
+    rows = comparison_rows(evals, pairs, n_resamples=n_resamples, seed=seed, alpha=alpha, margin=margin,
+                           primary=primary)
     _write_csv(out_csv, COMPARISON_COLUMNS, rows)
     return rows
 

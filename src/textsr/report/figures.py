@@ -18,7 +18,7 @@ from pathlib import Path
 import matplotlib
 from matplotlib.figure import Figure
 
-from textsr.atomic import atomic_path
+from textsr.util.atomic import atomic_path
 
 COLUMN_WIDTH = 3.5  # in: one column of a two-column paper
 PNG_DPI = 300

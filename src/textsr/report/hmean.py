@@ -74,8 +74,9 @@ def seed_hmeans(rows: Sequence[dict]) -> dict[tuple, list[float]]:
 
 def comparison_intervals(comparison_rows: Sequence[dict], reference: str = REFERENCE) -> dict[tuple, tuple]:
     """`results/comparisons.csv` rows -> {(panel row, scale, condition): (H_ref, H_ref + ci_low, H_ref + ci_high)}
-    in %, for every condition compared against `reference` (the seed-averaged ``mean`` row when there are
-    several seeds). H_ref is the reference's H-mean as the comparison computed it."""
+    in %, for every condition compared against `reference` (one row per pair: over every training seed when there
+    are several; an older table's seed-averaged ``mean`` row). H_ref is the reference's H-mean as the comparison
+    computed it."""
     names = _row_keys(comparison_rows)
     chosen: dict[tuple, list[dict]] = {}
     for r in comparison_rows:
@@ -85,7 +86,7 @@ def comparison_intervals(comparison_rows: Sequence[dict], reference: str = REFER
         chosen.setdefault(key, []).append(r)
     out = {}
     for key, rs in chosen.items():
-        pick = [r for r in rs if r["seed"] == "mean"] or (rs if len(rs) == 1 else [])
+        pick = rs if len(rs) == 1 else [r for r in rs if r.get("seed") == "mean"]
         if not pick:
             raise ValueError(f"comparisons: several rows for {key} against {reference} and no seed 'mean' row")
         h_ref = 100.0 * float(pick[0]["hmean_b"])

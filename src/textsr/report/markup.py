@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 
-from textsr.atomic import write_text_atomic
+from textsr.util.atomic import write_text_atomic
 from textsr.report.figures import condition_labels, read_csv, unique
 
 DETECTION_METRICS = [("precision", "P"), ("recall", "R"), ("hmean", "H")]

@@ -30,7 +30,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Polygon
 from PIL import Image
 
-from textsr.imageio import list_images, read_image
+from textsr.util.imageio import list_images, read_image
 from textsr.report.figures import (
     COLUMN_WIDTH, SMALL_PT, condition_labels, new_figure, paper_style, save_figure, scale_label,
 )
@@ -224,6 +224,28 @@ def _draw(ax, o: Outcome) -> None:
                                  path_effects=HALO, **DET_STYLE))
 
 
+def _cell(ax, image: np.ndarray, crop: Crop, hr_width: int, o: Outcome) -> None:
+    """One panel: `crop` of `image` (H, W, 3) shown at HR size (hr_width: the HR image's width, px; an LR image's
+    pixels are blown up nearest neighbour), its outlines, and matched / care GT with centre in the crop."""
+    k = hr_width / image.shape[1]  # HR pixels per pixel of this image
+    px0, py0 = math.floor(crop.x0 / k), math.floor(crop.y0 / k)
+    px1, py1 = math.ceil(crop.x1 / k), math.ceil(crop.y1 / k)
+    ax.imshow(image[py0:py1, px0:px1], extent=(px0 * k, px1 * k, py1 * k, py0 * k), interpolation="nearest")
+    _draw(ax, _restrict(o, crop))
+    counted = _inside(o.gt_centres, crop) & o.gt_care
+    got, care = int(np.sum(counted & o.gt_matched)), int(np.sum(counted))
+    ax.set_xlim(crop.x0, crop.x1)
+    ax.set_ylim(crop.y1, crop.y0)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_visible(True)
+        spine.set_linewidth(0.4)
+    ax.text(0.03, 0.04, f"{got}/{care}", transform=ax.transAxes, fontsize=SMALL_PT, color="white",
+            va="bottom", ha="left",
+            bbox={"boxstyle": "square,pad=0.12", "facecolor": "black", "alpha": 0.6, "linewidth": 0})
+
+
 def plot_qualitative(
     conditions: Sequence[str],
     eval_jsons: Sequence[str | os.PathLike],
@@ -269,26 +291,8 @@ def plot_qualitative(
         for i, crop in enumerate(crops):
             for j, (cond, folder) in enumerate(zip(conditions, image_dirs)):
                 ax = axes[i][j]
-                image = read_image(_image_path(folder, crop.stem))
-                k = sizes[crop.stem][0] / image.shape[1]  # HR pixels per pixel of this image
-                px0, py0 = math.floor(crop.x0 / k), math.floor(crop.y0 / k)
-                px1, py1 = math.ceil(crop.x1 / k), math.ceil(crop.y1 / k)
-                ax.imshow(image[py0:py1, px0:px1], extent=(px0 * k, px1 * k, py1 * k, py0 * k),
-                          interpolation="nearest")
-                o = outcome(records[cond][crop.stem])
-                _draw(ax, _restrict(o, crop))
-                counted = _inside(o.gt_centres, crop) & o.gt_care
-                got, care = int(np.sum(counted & o.gt_matched)), int(np.sum(counted))
-                ax.set_xlim(crop.x0, crop.x1)
-                ax.set_ylim(crop.y1, crop.y0)
-                ax.set_xticks([])
-                ax.set_yticks([])
-                for spine in ax.spines.values():
-                    spine.set_visible(True)
-                    spine.set_linewidth(0.4)
-                ax.text(0.03, 0.04, f"{got}/{care}", transform=ax.transAxes, fontsize=SMALL_PT, color="white",
-                        va="bottom", ha="left",
-                        bbox={"boxstyle": "square,pad=0.12", "facecolor": "black", "alpha": 0.6, "linewidth": 0})
+                _cell(ax, read_image(_image_path(folder, crop.stem)), crop, sizes[crop.stem][0],
+                      outcome(records[cond][crop.stem]))
                 if i == 0:
                     ax.set_title(labels[cond], fontsize=SMALL_PT, pad=2)
                 if j == 0:

@@ -13,7 +13,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.transforms import blended_transform_factory
 
-from textsr.atomic import atomic_path
+from textsr.util.atomic import atomic_path
 from textsr.report.figures import (
     COLUMN_WIDTH, SMALL_PT, condition_colours, condition_labels, new_figure, paper_style, read_csv, save_figure,
     scale_label, unique,

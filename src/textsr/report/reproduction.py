@@ -13,7 +13,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from textsr.atomic import atomic_path
+from textsr.util.atomic import atomic_path
 
 COLUMNS = ["dataset", "detector", "precision", "recall", "hmean", "ref_precision", "ref_recall", "ref_hmean",
            "diff_points", "check", "source"]

@@ -6,12 +6,12 @@ import csv
 import json
 from pathlib import Path
 
-from textsr.atomic import atomic_path
+from textsr.util.atomic import atomic_path
 
 DETECTION_COLUMNS = ["dataset", "protocol", "detector", "scale", "condition", "method", "trainset", "seed",
                      "precision", "recall", "hmean", "n_images", "n_gt", "n_det"]
 SR_COLUMNS = ["dataset", "scale", "condition", "method", "trainset", "seed", "psnr_y", "ssim_y", "n_images"]
-#: the key columns every row carries from the plan (`textsr.plan.Condition.columns`)
+#: the key columns every row carries from the plan (`textsr.study.plan.Condition.columns`)
 CONDITION_COLUMNS = ("condition", "method", "trainset", "seed")
 
 
@@ -28,7 +28,7 @@ def _write_csv(out_csv: str | Path, columns: list[str], rows: list[dict]) -> Non
 
 
 def _key_columns(key: dict) -> dict:
-    """The condition columns of a row key (`textsr.plan.Condition.columns`)."""
+    """The condition columns of a row key (`textsr.study.plan.Condition.columns`)."""
     missing = [k for k in CONDITION_COLUMNS if k not in key]
     if missing:
         raise KeyError(f"row key {key} lacks {missing}")

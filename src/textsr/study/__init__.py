@@ -1,0 +1,1 @@
+"""What the workflow derives from a config, without torch: the plan, the conditions, the path layout."""

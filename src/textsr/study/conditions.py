@@ -1,0 +1,53 @@
+"""Conditions: what a detection or SR job is run on, as a path component and as the tables' columns.
+
+`hr` (detected once, listed at scale 1), `lr` (the LR image itself, boxes scaled back), `bicubic`, `rcan-official`,
+and one trained condition per (method, training set, seed): `{method}@{trainset}-s{seed}` in paths,
+`{method}@{trainset}` in the tables' `condition` column with the seed in their `seed` column.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+BASELINES = ("hr", "lr", "bicubic", "rcan-official")
+_TRAINED = re.compile(r"^(?P<method>[a-z0-9_]+)@(?P<trainset>[a-z0-9_]+)-s(?P<seed>\d+)$")
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One condition as a path component (`name`) and as table columns (label, method, trainset, seed)."""
+
+    name: str
+    method: str = ""
+    trainset: str = ""
+    seed: int | None = None
+
+    @classmethod
+    def parse(cls, name: str) -> "Condition":
+        m = _TRAINED.match(name)
+        if m:
+            return cls(name, m["method"], m["trainset"], int(m["seed"]))
+        if name in ("hr", "lr"):
+            return cls(name)
+        if name in BASELINES:
+            return cls(name, method=name)
+        raise ValueError(f"not a condition: {name!r} (baselines {BASELINES} or method@trainset-s<seed>)")
+
+    @property
+    def trained(self) -> bool:
+        return self.seed is not None
+
+    @property
+    def label(self) -> str:
+        """The tables' `condition` column: the name without the seed."""
+        return f"{self.method}@{self.trainset}" if self.trained else self.name
+
+    def columns(self) -> dict[str, Any]:
+        return {"condition": self.label, "method": self.method, "trainset": self.trainset,
+                "seed": "" if self.seed is None else self.seed}
+
+
+def trained_name(method: str, trainset: str, seed: int) -> str:
+    return f"{method}@{trainset}-s{seed}"

@@ -1,0 +1,460 @@
+"""The study's plan from a validated config: data sets and their folders, conditions and seeds, detectors, jobs and
+result paths. Pure functions of the config (nothing here knows Snakemake); the workflow's input functions and
+rule lists call them, and tests call them directly. Paths come from `textsr.study.layout`'s patterns; nothing here
+imports torch or builds a network (the Snakefile imports this at parse time): method specs are resolved by the
+torch-free `textsr.train.spec`, once per (method, scale), and checked against the network at job time.
+
+Conditions (`hr`, `lr`, `bicubic`, `rcan-official`, `{method}@{trainset}-s{seed}`): `textsr.study.conditions`.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Mapping
+
+from textsr.data import catalog as CATALOG
+from textsr.inference.detectors import resolve_detector
+from textsr.study import layout
+from textsr.study.conditions import BASELINES, Condition, trained_name  # noqa: F401 (re-exported)
+from textsr.train.spec import MethodSpec, resolve_options as resolve_method, teacher_cache_key
+
+#: protocols whose ground truth carries transcriptions the recognizer can be scored on
+TRANSCRIBED = {"icdar2013", "icdar2013-wolf", "icdar2013-iou", "icdar2015", "icdar2017", "totaltext",
+               "totaltext-iou"}
+ROLES = ("test", "train", "sr")
+
+
+class Plan:
+    """Everything the workflow derives from one config (see the module docstring). `weights_dir`: where optional
+    CRAFT checkpoints are looked for at planning time (a missing one makes its test set fall back)."""
+
+    def __init__(self, config: Mapping[str, Any], *, weights_dir: str | Path = layout.WEIGHTS_DIR):
+        self.config = config
+        self.weights_dir = Path(weights_dir)
+        self._specs: dict[tuple[str, int], MethodSpec] = {}
+        self._native_scales: dict[tuple[str, str], set[int]] = {}
+        self.scales = [int(s) for s in config["scales"]]
+        self.testsets = dict(config["testsets"])
+        self.trainsets = dict(config.get("trainsets") or {})
+        self.srsets = dict(config.get("srsets") or {})
+        self.methods = dict(config.get("methods") or {})
+        self.seeds = [int(s) for s in (config.get("seeds") or [config["seed"]])]
+        self.baselines = list(config["conditions"])
+        self.sets = self._sets_by_name()
+        self._check()
+
+    # ------------------------------------------------------------------------------------------- data sets
+
+    def _sets_by_name(self) -> dict[str, dict]:
+        """Every named data set; one name is one data set whatever its roles (test, train, sr)."""
+        merged: dict[str, dict] = {}
+        for role, sets in (("test", self.testsets), ("train", self.trainsets), ("sr", self.srsets)):
+            for name, spec in sets.items():
+                where = {k: spec.get(k) for k in ("source", "catalog", "path")}
+                if name in merged and merged[name] != where:
+                    raise ValueError(f"config: '{name}' names two different data sets ({merged[name]} and {where})")
+                merged[name] = where
+        return merged
+
+    def _check(self) -> None:
+        catalog_keys = set(self.catalog_keys)
+        for name, spec in self.sets.items():
+            if spec["source"] == "catalog" and not spec["catalog"]:
+                raise ValueError(f"config: data set '{name}' has source catalog but no 'catalog' key")
+            if spec["source"] == "folder" and not spec["path"]:
+                raise ValueError(f"config: data set '{name}' has source folder but no 'path' key")
+            if spec["source"] != "catalog" and name in catalog_keys:
+                raise ValueError(f"config: '{name}' is both a catalogue data set and a {spec['source']} set")
+        for name, spec in self.testsets.items():
+            if spec["source"] == "synthetic" and spec["protocol"] != "icdar2015":
+                raise ValueError(f"config: synthetic test set '{name}' has ICDAR2015 ground truth: protocol "
+                                 f"icdar2015")
+            if spec.get("gt") and spec["source"] != "catalog":
+                raise ValueError(f"config: test set '{name}': 'gt' chooses a catalogue ground-truth variant")
+        for role in ROLES:
+            for name, spec in self._role_sets(role).items():
+                if spec.get("lr", "degrade") == "native" and spec["source"] != "catalog":
+                    raise ValueError(f"config: {role} set '{name}': 'lr: native' needs a catalogue data set that "
+                                     f"ships LR images")
+        for name, m in self.methods.items():
+            unknown = [t for t in m.get("trainsets", []) if t not in self.trainsets]
+            unknown += [s for s in m.get("scales", []) if s not in self.scales]
+            unknown += [o for o in m.get("compare_with", []) if o not in self.methods]
+            if unknown:
+                raise ValueError(f"config: method '{name}': {unknown} not among the config's trainsets / scales / "
+                                 f"methods")
+            for scale in m.get("scales", self.scales):
+                self.spec(name, scale)  # resolves (and so validates) every method at every scale it trains at
+            kd = self.methods[name].get("kd")
+            for t in m.get("trainsets", self.trainsets):
+                for scale in self.scales:
+                    teacher = self.kd_teacher(name, t, self.seeds[0], scale) if self.trains(name, t, scale) else None
+                    c = Condition.parse(teacher) if teacher and teacher != "rcan-official" else None
+                    if c and not self.trains(c.method, c.trainset, scale):
+                        raise ValueError(f"config: method '{name}' at x{scale} on {t}: its teacher {c.label} is not "
+                                         f"trained there")
+            if kd and kd.get("type") == "pisr" and self.methods[name].get("arch") != "fsrcnn":
+                raise ValueError(f"config: method '{name}': PISR distils into an FSRCNN student (arch fsrcnn)")
+        self._check_teacher_cycles()
+
+    @cached_property
+    def catalog_keys(self) -> list[str]:
+        return sorted({s["catalog"] for s in self.sets.values() if s["source"] == "catalog"})
+
+    @cached_property
+    def synthetic_sets(self) -> list[str]:
+        return sorted(n for n, s in self.sets.items() if s["source"] == "synthetic")
+
+    @cached_property
+    def folder_sets(self) -> list[str]:
+        return sorted(n for n, s in self.sets.items() if s["source"] == "folder")
+
+    def _role_sets(self, role: str) -> dict:
+        return {"test": self.testsets, "train": self.trainsets, "sr": self.srsets}[role]
+
+    def role_spec(self, name: str, role: str) -> dict:
+        return self._role_sets(role)[name]
+
+    def _folder(self, name: str) -> str:
+        """The `{dataset}` of a data set's layout patterns: the catalogue key for real data, else the config name."""
+        spec = self.sets[name]
+        return spec["catalog"] if spec["source"] == "catalog" else name
+
+    def manifest(self, name: str) -> str:
+        """Written last by the data rules: the marker that a data set is complete."""
+        return layout.MANIFEST.format(dataset=self._folder(name))
+
+    def split(self, name: str, role: str) -> str:
+        """The split playing `role` (test sets and SR benchmarks: test; training sets: train)."""
+        return self.role_spec(name, role).get("split", "train" if role == "train" else "test")
+
+    def hr_dir(self, name: str, role: str) -> str:
+        return layout.HR_IMAGES.format(dataset=self._folder(name), split=self.split(name, role))
+
+    def gt_dir(self, name: str) -> str:
+        """Native ground-truth folder of a test set (catalogue: its chosen variant, e.g. test/gt_2020)."""
+        spec, split = self.testsets[name], self.split(name, "test")
+        if spec["source"] == "catalog":
+            return layout.DATASET_PATH.format(dataset=self._folder(name),
+                                              path=CATALOG.gt_dir(spec["catalog"], split, spec.get("gt")))
+        return layout.GT.format(dataset=self._folder(name), split=split)
+
+    def native_lr(self, name: str, role: str) -> bool:
+        """Does the set bring its own LR images for this role (`lr: native`: DIV2K's, TextZoom's real LR)?"""
+        return self.role_spec(name, role).get("lr", "degrade") == "native"
+
+    def native_scales(self, name: str, role: str) -> set[int]:
+        """The scales whose LR images a catalogue set ships in this role's split (read once per set and role)."""
+        if (name, role) not in self._native_scales:
+            spec = self.role_spec(name, role)
+            split = CATALOG.dataset(spec["catalog"])["splits"][self.split(name, role)]
+            self._native_scales[(name, role)] = ({int(k) for k in split.get("lr", {})}
+                                                 | ({int(split["scale"])} if "scale" in split else set()))
+        return set(self._native_scales[(name, role)])
+
+    def has_scale(self, name: str, role: str, scale: int) -> bool:
+        """A set with native LR exists only at the scales it ships (TextZoom: x2); others at every scale."""
+        return not self.native_lr(name, role) or int(scale) in self.native_scales(name, role)
+
+    def lr_dir(self, name: str, role: str, scale: int) -> str:
+        """LR images of a set in a role: its own (`lr: native`) or the pipeline's MATLAB-bicubic degradation."""
+        if self.native_lr(name, role):
+            return layout.NATIVE_LR.format(dataset=self._folder(name), split=self.split(name, role), scale=int(scale))
+        return layout.LR.format(dataset=name, split="train" if role == "train" else "test", scale=int(scale))
+
+    def eval_role(self, name: str) -> str:
+        """The role whose split is scored for PSNR/SSIM: test for a test set, sr for an SR benchmark."""
+        return "test" if name in self.testsets else "sr"
+
+    def labels_tsv(self, name: str) -> str:
+        """TextZoom-style word labels of an SR set's split (`name<TAB>label` per line)."""
+        return layout.LABELS.format(dataset=self._folder(name), split=self.split(name, "sr"))
+
+    def catalog_request(self, key: str) -> dict:
+        """Splits, gt variants and official LR scales wanted from catalogue data set `key` by every config entry."""
+        splits, gts, lr_scales = [], [], []
+        for role in ROLES:
+            for name, spec in self._role_sets(role).items():
+                if spec["source"] != "catalog" or spec["catalog"] != key:
+                    continue
+                split = self.split(name, role)
+                splits += [split] if split not in splits else []
+                if spec.get("gt") and spec["gt"] not in gts:
+                    gts.append(spec["gt"])
+                if spec.get("lr") == "native":
+                    lr_scales += [s for s in self.scales if s not in lr_scales]
+        # lr_scales: [] = none (None would make prepare take every LR archive it finds, verified or not)
+        return {"splits": splits, "gt": gts or None, "lr_scales": lr_scales}
+
+    def catalog_downloads(self, key: str) -> list[str]:
+        """File names under resources/downloads/ that preparing catalogue data set `key` needs."""
+        return CATALOG.required_files(key, **self.catalog_request(key))
+
+    # ------------------------------------------------------------------------------------- methods, seeds
+
+    def spec(self, method: str, scale: int) -> MethodSpec:
+        """The method's resolved spec at `scale` (defaults merged in; errors name the method), resolved once per
+        (method, scale) and shared: read it, do not change it."""
+        key = (method, int(scale))
+        if key not in self._specs:
+            m = self.methods[method]
+            try:
+                self._specs[key] = resolve_method(self.arch(method), int(scale), m.get("model"), m.get("attention"),
+                                                  m.get("train"), m.get("distill"), self.kd_options(method))
+            except (ValueError, KeyError) as exc:
+                raise ValueError(f"config: method '{method}': {exc}") from None
+        return self._specs[key]
+
+    def kd_options(self, method: str) -> dict | None:
+        """The method's kd dict for training: everything but `teacher`, which the plan turns into a model file."""
+        kd = self.methods[method].get("kd")
+        return None if kd is None else {k: v for k, v in kd.items() if k != "teacher"}
+
+    def arch(self, method: str) -> str:
+        """The registry architecture of a method (`arch`, default: the method's own name)."""
+        return self.methods[method].get("arch", method)
+
+    def train_options(self, method: str, trainset: str) -> dict:
+        """The method's train options with the training set's over them (e.g. a smaller patch for TextZoom)."""
+        return {**(self.methods[method].get("train") or {}), **(self.trainsets[trainset].get("train") or {})}
+
+    def trains(self, method: str, trainset: str, scale: int) -> bool:
+        """Is `method` trained on `trainset` at `scale`? The set must exist at that scale, and the method's own
+        `trainsets` / `scales` lists (default: all) must name them."""
+        m = self.methods[method]
+        return (self.has_scale(trainset, "train", scale) and trainset in m.get("trainsets", self.trainsets)
+                and int(scale) in m.get("scales", self.scales))
+
+    def trained_conditions(self, scale: int) -> list[str]:
+        """Every trained condition at `scale`: methods x training sets they train on at that scale x seeds."""
+        return [trained_name(m, t, s) for m in self.methods for t in self.trainsets
+                if self.trains(m, t, scale) for s in self.seeds]
+
+    def sr_conditions(self, scale: int) -> list[str]:
+        """Conditions whose images are super-resolved from the LR test images at `scale`."""
+        return [c for c in self.baselines if c not in ("hr", "lr")] + self.trained_conditions(scale)
+
+    @staticmethod
+    def _model_keys(method: str, trainset: str, seed: int, scale: int) -> dict:
+        return {"method": method, "trainset": trainset, "seed": int(seed), "scale": int(scale)}
+
+    def trained_file(self, pattern: str, method: str, trainset: str, seed: int, scale: int) -> str:
+        """A file of one training run: `pattern` is layout.MODEL, CURVE, PRIVILEGED, CHECKPOINTS, ..."""
+        return pattern.format(**self._model_keys(method, trainset, seed, scale))
+
+    def model_file(self, condition: str, scale: int) -> str:
+        """Weights behind an SR condition: a trained model, or the user's official RCAN_BIX<s>.pt."""
+        if condition == "rcan-official":
+            return layout.WEIGHTS.format(file=CATALOG.weights_file(int(scale)))
+        c = Condition.parse(condition)
+        return self.trained_file(layout.MODEL, c.method, c.trainset, c.seed, scale)
+
+    def model_input(self, condition: str, scale: int) -> str:
+        """What the workflow waits for before using `model_file`: the official file's verified marker, or the
+        trained model itself."""
+        if condition == "rcan-official":
+            return layout.WEIGHTS_VERIFIED.format(file=CATALOG.weights_file(int(scale)))
+        return self.model_file(condition, scale)
+
+    def kd_teacher(self, method: str, trainset: str, seed: int, scale: int) -> str | None:
+        """The SR teacher condition of a kd method (fakd, srkd): `teacher: rcan` (same training set and seed),
+        `rcan@div2k` (that training set, same seed) or `rcan-official`; None without kd or for pisr (its own
+        privileged teacher)."""
+        kd = self.methods[method].get("kd")
+        if not kd or kd.get("type") == "pisr":
+            return None
+        teacher = kd.get("teacher")
+        if not teacher:
+            raise ValueError(f"config: method '{method}': kd needs a `teacher` (a method, method@trainset or "
+                             f"rcan-official)")
+        if teacher == "rcan-official":
+            return teacher
+        t_method, _, t_set = teacher.partition("@")
+        if t_method not in self.methods:
+            raise ValueError(f"config: method '{method}': teacher {teacher!r} names no configured method")
+        if t_set and t_set not in self.trainsets:
+            raise ValueError(f"config: method '{method}': teacher {teacher!r} names no configured training set")
+        return trained_name(t_method, t_set or trainset, seed)
+
+    def _check_teacher_cycles(self) -> None:
+        for method in self.methods:
+            seen, current = [method], method
+            while True:
+                kd = self.methods[current].get("kd") or {}
+                teacher = kd.get("teacher", "") if kd.get("type") != "pisr" else ""
+                nxt = teacher.partition("@")[0] if teacher and teacher != "rcan-official" else None
+                if nxt is None:
+                    break
+                if nxt in seen:
+                    raise ValueError(f"config: teachers form a cycle: {' -> '.join(seen + [nxt])}")
+                seen.append(nxt)
+                current = nxt
+
+    def is_pisr(self, method: str) -> bool:
+        return (self.methods[method].get("kd") or {}).get("type") == "pisr"
+
+    def privileged_file(self, method: str, trainset: str, seed: int, scale: int) -> str:
+        return self.trained_file(layout.PRIVILEGED, method, trainset, seed, scale)
+
+    def teacher_cache_dir(self, method: str, trainset: str, scale: int) -> str | None:
+        """The CRAFT teacher-map cache a distilled method trains from (None: no distillation, or CRAFT per batch):
+        per training set, layers, p and whether features are cached (not per scale or seed)."""
+        spec = self.spec(method, scale)
+        if not spec.distill or not self.methods[method].get("teacher_cache", True):
+            return None
+        key = teacher_cache_key(spec.distill["teacher_layers"], spec.distill["p"],
+                                features=spec.distill["sd_on"] == "features")
+        return layout.TEACHER.format(trainset=trainset, teacher=key)
+
+    def twins(self, method: str) -> list[str]:
+        """The methods a distilled method is compared with: same arch, model and train options, and a strict
+        subset of its additions (attention gates, CRAFT distillation, an SR teacher) - e.g. rcan_dat: rcan and
+        rcan_sa; rcan10x6_fakd_dat: rcan10x6, rcan10x6_sa, rcan10x6_fakd, rcan10x6_dat."""
+        def parts(name):
+            m = self.methods[name]
+            return {k for k in ("attention", "distill", "kd") if m.get(k) is not None}
+
+        def base(name):
+            m = self.methods[name]
+            return (self.arch(name), repr(m.get("model")), repr(m.get("train")))
+
+        mine = parts(method)
+        if not mine & {"distill", "kd"}:
+            return []
+        out = []
+        for other in self.methods:
+            theirs = parts(other)
+            if other == method or base(other) != base(method) or not theirs < mine:
+                continue
+            if "attention" in theirs and self.methods[other]["attention"] != self.methods[method]["attention"]:
+                continue
+            if "distill" in theirs and self.methods[other]["distill"] != self.methods[method]["distill"]:
+                continue
+            if "kd" in theirs and self.methods[other]["kd"] != self.methods[method]["kd"]:
+                continue
+            out.append(other)
+        return out
+
+    def comparison_pairs(self) -> list[tuple[str, str]]:
+        """(a, b) condition labels to compare: every condition against bicubic; every distilled model against its
+        twins (`twins`), and against the methods its `compare_with` names (e.g. a baseline trained with another
+        recipe, which is no twin), per training set."""
+        trained = [(m, t) for m in self.methods for t in self.trainsets
+                   if any(self.trains(m, t, s) for s in self.scales)]
+        labels = [c for c in self.baselines if c != "bicubic"] + [f"{m}@{t}" for m, t in trained]
+        pairs = [(c, "bicubic") for c in labels] if "bicubic" in self.baselines else []
+        pairs += [(f"{m}@{t}", f"{twin}@{t}") for m, t in trained for twin in self.twins(m) if (twin, t) in trained]
+        pairs += [(f"{m}@{t}", f"{other}@{t}") for m, t in trained
+                  for other in self.methods[m].get("compare_with", []) if (other, t) in trained]
+        return list(dict.fromkeys(pairs))
+
+    # ------------------------------------------------------------------------------------------- detection
+
+    def detector(self, name: str) -> dict:
+        """The resolved CRAFT settings of a test set (`textsr.inference.detectors.resolve_detector`), with `name`."""
+        return self._detectors[name]
+
+    @cached_property
+    def _detectors(self) -> dict[str, dict]:
+        return {name: resolve_detector(self.config["craft"], spec.get("detector"), spec["protocol"],
+                                       present=lambda f: (self.weights_dir / f).is_file())
+                for name, spec in self.testsets.items()}
+
+    def detection_jobs(self) -> list[tuple[str, str, int]]:
+        """(condition, dataset, scale) of every detection; `hr` is scale-free and runs once at x1."""
+        jobs = []
+        for dataset in self.testsets:
+            if "hr" in self.baselines:
+                jobs.append(("hr", dataset, 1))
+            for scale in self.scales:
+                if not self.has_scale(dataset, "test", scale):
+                    continue
+                if "lr" in self.baselines:
+                    jobs.append(("lr", dataset, scale))
+                jobs.extend((c, dataset, scale) for c in self.sr_conditions(scale))
+        return jobs
+
+    def images(self, condition: str, dataset: str, scale: int) -> str:
+        """Condition -> the folder of images the detector (and recognizer) sees."""
+        if condition == "hr":
+            return self.hr_dir(dataset, self.eval_role(dataset))
+        if condition == "lr":
+            return self.lr_dir(dataset, self.eval_role(dataset), scale)
+        return layout.SR.format(condition=condition, dataset=dataset, scale=int(scale))
+
+    def _job_keys(self, condition: str, dataset: str, scale: int) -> dict:
+        """The wildcards of a detection job (condition, dataset, scale, the set's detector name)."""
+        return {"condition": condition, "dataset": dataset, "scale": int(scale),
+                "detector": self.detector(dataset)["name"]}
+
+    def det_dir(self, condition: str, dataset: str, scale: int) -> str:
+        return layout.DET.format(**self._job_keys(condition, dataset, scale))
+
+    def eval_json(self, condition: str, dataset: str, scale: int) -> str:
+        return layout.EVAL.format(**self._job_keys(condition, dataset, scale))
+
+    def eval_rows(self) -> list[dict]:
+        """One dict per detection job: table keys (dataset, protocol, detector, scale, condition columns) + path."""
+        rows = []
+        for condition, dataset, scale in self.detection_jobs():
+            rows.append({"dataset": dataset, "protocol": self.testsets[dataset]["protocol"],
+                         "detector": self.detector(dataset)["name"], "scale": scale,
+                         **Condition.parse(condition).columns(), "path": self.eval_json(condition, dataset, scale)})
+        return rows
+
+    # ------------------------------------------------------------------------------------ SR fidelity, reading
+
+    def sr_eval_sets(self) -> list[str]:
+        return list(self.testsets) + [n for n in self.srsets if n not in self.testsets]
+
+    def sr_eval_rows(self) -> list[dict]:
+        """PSNR/SSIM of every SR condition on every test set and SR benchmark set (at the scales it has)."""
+        rows = []
+        for dataset in self.sr_eval_sets():
+            for scale in self.scales:
+                if not self.has_scale(dataset, self.eval_role(dataset), scale):
+                    continue
+                for c in self.sr_conditions(scale):
+                    rows.append({"dataset": dataset, "scale": scale, **Condition.parse(c).columns(),
+                                 "path": layout.EVAL_SR.format(condition=c, dataset=dataset, scale=scale)})
+        return rows
+
+    def transcribed(self, dataset: str) -> bool:
+        """Does the test set's ground truth carry transcriptions (recognition is scored on it)?"""
+        spec = self.testsets[dataset]
+        if spec["protocol"] == "ctw1500":
+            return spec.get("gt") == "2020"  # the 2020 labels carry the text, the original ones do not
+        return spec["protocol"] in TRANSCRIBED
+
+    def word_sets(self) -> list[str]:
+        """SR sets scored by word recognition (`labels: true`, e.g. TextZoom's test splits)."""
+        return [n for n, s in self.srsets.items() if s.get("labels")]
+
+    def recognition_rows(self) -> list[dict]:
+        """Recognition jobs: every detection job of a transcribed test set, and every condition of a word set."""
+        if not self.config.get("recognition", {}).get("enabled", True):
+            return []
+        rows = []
+        for condition, dataset, scale in self.detection_jobs():
+            if self.transcribed(dataset):
+                rows.append({"dataset": dataset, "scale": scale, **Condition.parse(condition).columns(),
+                             "path": layout.RECOGNITION.format(**self._job_keys(condition, dataset, scale))})
+        for dataset in self.word_sets():
+            for scale in self.scales:
+                if not self.has_scale(dataset, "sr", scale):
+                    continue
+                conditions = [c for c in ("hr", "lr") if c in self.baselines] + self.sr_conditions(scale)
+                for c in conditions:
+                    s = 1 if c == "hr" else scale
+                    rows.append({"dataset": dataset, "scale": s, **Condition.parse(c).columns(),
+                                 "path": layout.RECOGNITION_WORDS.format(condition=c, dataset=dataset, scale=s)})
+        return list({r["path"]: r for r in rows}.values())
+
+    def word_set_groups(self) -> dict[str, list[str]]:
+        """Word sets grouped by catalogue data set, for split-size-weighted averages (TextZoom easy/medium/hard)."""
+        groups: dict[str, list[str]] = {}
+        for name in self.word_sets():
+            spec = self.srsets[name]
+            groups.setdefault(spec.get("catalog") or name, []).append(name)
+        return {k: v for k, v in groups.items() if len(v) > 1}
