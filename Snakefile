@@ -1,7 +1,7 @@
 """TextSR-Bench: raw data -> LR -> SR -> CRAFT detection -> official evaluation -> tables.
 
-    snakemake --cores 8 results/detection_table.csv                       # embedded default (config.yaml)
-    snakemake --cores 8 --configfile=configs/paper.yaml results/detection_table.csv
+snakemake --cores 8 results/detection_table.csv                       # embedded default (config.yaml)
+snakemake --cores 8 --configfile=configs/paper.yaml results/detection_table.csv
 """
 
 import os
@@ -19,9 +19,10 @@ envvars:
     "TEXTSR_ROOT",
 
 
-# The embedded default; a --configfile given on the command line (e.g. configs/paper.yaml) replaces it
-# instead of being merged into it (Snakemake would otherwise keep config.yaml's synthetic sets).
-if not workflow.overwrite_configfiles:
+# config.yaml is the config when the command line gives none. A complete config given with --configfile (e.g.
+# configs/paper.yaml) replaces it; an override is layered by naming its base first, with Snakemake's own merge of
+# several files (later wins, dicts merged key by key): --configfile config.yaml my.yaml (docs/configuration.md).
+if not config:
 
     configfile: "config.yaml"
 
@@ -31,6 +32,7 @@ report: "workflow/report/workflow.rst"
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/figures_common.smk"
+include: "workflow/rules/cli.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/degrade.smk"
 include: "workflow/rules/teacher.smk"
@@ -46,6 +48,5 @@ include: "workflow/rules/figures.smk"
 rule all:
     """Every table and figure of the study."""
     input:
-        table_targets(),
-        rules.figures.input,
+        all_targets(),  # for --report: those made so far (workflow/rules/cli.smk)
     default_target: True

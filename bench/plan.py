@@ -66,7 +66,7 @@ def time_dry_run(tree: Path, wd: Path, config: str) -> tuple[float, float]:
     system time of the Snakemake process (less sensitive than wall time to other load on the machine)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    run = subprocess.run([sys.executable, "-m", "snakemake", "-n", f"--configfile={config}"], cwd=wd,
+    run = subprocess.run([sys.executable, "-m", "snakemake", "-np", f"--configfile={config}"], cwd=wd,
                          env=_env(tree), capture_output=True, text=True)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)

@@ -32,7 +32,7 @@ def workflow_copy(tmp_path_factory) -> Path:
 
 
 def _dry_run(wd: Path, config: str) -> str:
-    run = subprocess.run([sys.executable, "-m", "snakemake", "-n", f"--configfile={config}"], cwd=wd,
+    run = subprocess.run([sys.executable, "-m", "snakemake", "-np", f"--configfile={config}"], cwd=wd,
                          capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     assert not (wd / "results").exists()  # a dry run makes nothing

@@ -84,6 +84,19 @@ def test_containerfile_parses_and_names_the_pinned_versions():
     assert "pyproject.toml" in copied and "src" in copied
 
 
+def _fresh_env_seeing_our_packages(prefix: Path) -> None:
+    """A fresh venv at `prefix` whose interpreter also sees this interpreter's site-packages (a .pth file), so the pip
+    section below resolves against packages already built for these pins instead of unpacking ~3 GB again (the CI
+    venv is itself built from pyproject.toml's pins, which the env file repeats: test above)."""
+    import sysconfig
+
+    subprocess.run([sys.executable, "-m", "venv", str(prefix)], check=True)
+    site = subprocess.run([str(prefix / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    ours = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
+    (Path(site) / "_textsr_test_base.pth").write_text("".join(f"{p}\n" for p in sorted(ours)))
+
+
 @pytest.mark.integration
 def test_conda_env_builds_from_snakemakes_copy_and_runs_a_rule(tmp_path):
     """The env file copied as Snakemake copies it, its pip section and post-deploy script run from there in a fresh
@@ -94,20 +107,24 @@ def test_conda_env_builds_from_snakemakes_copy_and_runs_a_rule(tmp_path):
     shutil.copy(ENV_FILE, env_copy)
     shutil.copy(POST_DEPLOY, env_copy.with_suffix(".post-deploy.sh"))
     prefix = conda_dir / "0123abcd"
-    subprocess.run([sys.executable, "-m", "venv", str(prefix)], check=True)
+    _fresh_env_seeing_our_packages(prefix)
     env = {**os.environ, "PATH": f"{prefix / 'bin'}{os.pathsep}{os.environ['PATH']}", "VIRTUAL_ENV": str(prefix),
            "TEXTSR_ROOT": str(ROOT)}
     env.pop("PYTHONPATH", None)
     pip = [str(prefix / "bin" / "python"), "-m", "pip", "install", "--quiet", "--no-input"]
-    subprocess.run(pip + _env_pip(), cwd=conda_dir, env=env, check=True, timeout=1800)
+    subprocess.run(pip + _env_pip(), cwd=conda_dir, env=env, check=True, timeout=600)
     subprocess.run(["bash", env_copy.with_suffix(".post-deploy.sh").name], cwd=conda_dir, env=env, check=True,
-                   timeout=1800)
+                   timeout=600)
     probe = subprocess.run([str(prefix / "bin" / "python"), "-c", "import textsr, torch; print(textsr.__file__)"],
                            cwd=tmp_path, env=env, capture_output=True, text=True, check=True)
     assert Path(probe.stdout.strip()).resolve().is_relative_to(ROOT / "src")  # this checkout's code, editable
+    installed = subprocess.run([str(prefix / "bin" / "python"), "-m", "pip", "list", "--path",
+                                str(next((prefix / "lib").glob("python*/site-packages")))],
+                               env=env, capture_output=True, text=True, check=True).stdout
+    assert re.search(r"^textsr\s+0\.1\.0", installed, re.M)  # installed into the env by the post-deploy script
     wd = copy_workflow(tmp_path / "wf")
     target = "results/lr/synth/test/x4"
-    run = subprocess.run([str(prefix / "bin" / "snakemake"), "--cores", "1", target], cwd=wd, env=env,
+    run = subprocess.run([str(prefix / "bin" / "python"), "-m", "snakemake", "--cores", "1", target], cwd=wd, env=env,
                          capture_output=True, text=True, timeout=1800)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     assert len(list((wd / target).glob("*.png"))) == 16  # config.yaml: synthetic n_test 16

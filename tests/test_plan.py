@@ -176,3 +176,54 @@ def test_each_method_is_resolved_once_per_scale(monkeypatch):
     assert plan.spec("rcan_dat", 4) is plan.spec("rcan_dat", "4")
     plan.teacher_cache_dir("rcan_dat", "a", 4), plan.eval_rows(), plan.comparison_pairs()
     assert len(calls) == 10
+
+
+# ------------------------------------------------------------- issue 21.10: one image set, two ground truths
+
+
+def test_ground_truth_variants_of_one_image_set_share_lr_sr_and_detections(tmp_path):
+    cfg = _config()
+    cfg["testsets"]["ctw"].update(gt="original", detector={"refine": True})
+    cfg["testsets"]["ctw_2020"] = {"source": "catalog", "catalog": "ctw1500", "gt": "2020", "protocol": "ctw1500",
+                                   "detector": {"refine": True}}
+    cfg["testsets"]["ctw_box"] = {"source": "catalog", "catalog": "ctw1500", "gt": "2020", "protocol": "ctw1500",
+                                  "detector": {"poly": False}}
+    plan = Plan(cfg, weights_dir=tmp_path)
+    assert [plan.image_set(n) for n in ("ctw", "ctw_2020", "ctw_box", "tt", "a")] == ["ctw", "ctw", "ctw", "tt", "a"]
+    # same images, same detector: one detection folder; evaluation stays per ground-truth variant
+    assert plan.det_dir("bicubic", "ctw_2020", 4) == plan.det_dir("bicubic", "ctw", 4) \
+        == "results/det/bicubic/ctw/x4/general-poly-fallback"
+    assert plan.eval_json("bicubic", "ctw_2020", 4) == "results/eval/bicubic/ctw_2020/x4/general-poly-fallback.json"
+    assert plan.images("rcan@a-s1", "ctw_2020", 2) == "results/sr/rcan@a-s1/ctw/x2"
+    assert plan.lr_dir("ctw_2020", "test", 2) == "results/lr/ctw/test/x2"
+    # another detector on the same images: its own detections, keyed by the first set with that detector
+    assert plan.det_dir("hr", "ctw_box", 1) == "results/det/hr/ctw_box/x1/general-box"
+    # per set: hr + x2 (lr, bicubic, 5 methods x 2 training sets) + x4 (lr, bicubic, 5 methods x a; TextZoom is x2
+    # only) = 1 + 12 + 7 = 20 detections; 5 sets evaluated, 4 detected (ctw_2020 reads ctw's folders)
+    dets = {plan.det_dir(c, d, s) for c, d, s in plan.detection_jobs()}
+    assert len(plan.detection_jobs()) == 5 * 20 and len(dets) == 4 * 20
+
+
+def test_a_missing_user_file_is_named_with_its_link_and_place():
+    from textsr.study.missing import missing_weights, missing_weights_note
+
+    note = missing_weights_note("craft_refiner_CTW1500.pth", ["ctw1500", "ctw1500_2020"])
+    assert "resources/weights/craft_refiner_CTW1500.pth" in note and "drive.google.com" in note
+    assert "ctw1500, ctw1500_2020 are detected with the General model" in note
+    detectors = {"a": {"missing": []}, "ctw": {"missing": ["r.pth"]}, "ctw2": {"missing": ["r.pth", "i.pth"]}}
+    assert missing_weights(detectors) == {"r.pth": ["ctw", "ctw2"], "i.pth": ["ctw2"]}
+
+
+def test_craft_reproduction_keeps_a_reference_whose_weights_are_missing():
+    from textsr.report.reproduction import needed_files, reproduction_rows
+
+    assert needed_files("general+refiner-poly") == ["craft_refiner_CTW1500.pth"]
+    assert needed_files("ic15-box-t0.85") == ["craft_ic15_20k.pth"] and needed_files("general-box") == []
+    hr = [{"dataset": "ctw1500", "detector": "general-poly-fallback", "precision": "0.8", "recall": "0.7",
+           "hmean": "0.7467"}]
+    refs = [{"dataset": "ctw1500", "detector": "general+refiner-poly", "precision": 0.86, "recall": 0.811,
+             "hmean": 0.835, "source": "OLD_README"}]
+    rows = reproduction_rows(hr, refs)
+    # ours 74.7 beside the reference 83.5, no difference (another detector), and the file the reference needs
+    assert [(r["hmean"], r["ref_hmean"], r["diff_points"], r["check"]) for r in rows] == [
+        ("74.7", "83.5", "", "needs craft_refiner_CTW1500.pth")]

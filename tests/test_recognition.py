@@ -1,4 +1,5 @@
-"""Recognition measures: word crops, reading rendered and real words, end-to-end spotting, TextZoom, the CLI."""
+"""Recognition measures: word crops, reading rendered and real words, end-to-end spotting, TextZoom, the CLI, the
+recognizer registry (PP-OCRv6 small by default, english_g2 by name) and the near-miss score char_accuracy."""
 
 from __future__ import annotations
 
@@ -17,12 +18,17 @@ from textsr.util.imageio import read_image
 from textsr.recognition.crops import (crop_region, expand_quad, four_point_transform, min_area_quad, polygon_sides,
                                       region_quad)
 from textsr.recognition.measure import e2e_counts, recognize_testset, recognize_word_images
+from textsr.recognition.ppocr import rec_weights_source
 from textsr.recognition.preprocess import align, resize_to_height, to_gray
 from textsr.recognition.reader import WordReader
-from textsr.recognition.text import normalize_text, words_match
+from textsr.recognition.recognizers import DEFAULT_RECOGNIZER, RECOGNIZERS, get_recognizer, install_weights
+from textsr.recognition.text import Reading, char_accuracy, levenshtein, normalize_text, words_match
 from textsr.recognition.weights import recognizer_weights_source
+from textsr.util.onnx import ChecksumError
 
 FONT = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
+G2 = "english_g2"
+RED, GREEN = (200, 0, 0), (0, 102, 0)  # BT.601 luma 0.299 * 200 = 59.8 and 0.587 * 102 = 59.9: both grey 60
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +42,15 @@ def g2(torch_one_thread):
 @pytest.fixture(scope="module")
 def reader(g2):
     return WordReader(g2)
+
+
+@pytest.fixture(scope="module")
+def pp():
+    """PP-OCRv6_rec_small.onnx in the installed rapidocr wheel."""
+    try:
+        return rec_weights_source()
+    except FileNotFoundError as exc:
+        pytest.skip(str(exc))
 
 
 def render(word: str, size: int = 28, bg: int = 235, fg: int = 25, font: Path = FONT) -> np.ndarray:
@@ -231,7 +246,9 @@ def _scene(tmp_path: Path) -> dict:
 
 def test_testset_accuracy_and_end_to_end_spotting(g2, tmp_path):
     s = _scene(tmp_path)
-    out = recognize_testset(s["root"] / "hr", s["gt"], "icdar2015", s["eval"], tmp_path / "hr.json", weights=g2)
+    out = recognize_testset(s["root"] / "hr", s["gt"], "icdar2015", s["eval"], tmp_path / "hr.json", weights=g2,
+                            recognizer=G2)
+    assert out["recognizer"] == G2 and out["char_accuracy"] == 1.0
     assert (out["n_words"], out["n_correct"], out["accuracy"]) == (2, 2, 1.0)  # the ### region is not a word
     assert [(w["gt"], w["read"]) for w in out["words"]] == [("HOTEL", "HOTEL"), ("42", "42")]
     # both matched detections read correctly: TP 2 of 3 care detections and 2 care GT; H = 2 (2/3)(1) / (5/3) = 0.8
@@ -239,17 +256,19 @@ def test_testset_accuracy_and_end_to_end_spotting(g2, tmp_path):
     assert out["e2e_hmean"] == pytest.approx(0.8)
     assert json.loads((tmp_path / "hr.json").read_text())["n_correct"] == 2
 
-    bad = recognize_testset(s["root"] / "bad", s["gt"], "icdar2015", s["eval"], tmp_path / "b.json", weights=g2)
+    bad = recognize_testset(s["root"] / "bad", s["gt"], "icdar2015", s["eval"], tmp_path / "b.json", weights=g2,
+                            recognizer=G2)
     # "42" erased: 1 of 2 words; e2e TP 1: P = 1/3, R = 1/2, H = 2 (1/3)(1/2) / (5/6) = 0.4
     assert (bad["n_correct"], bad["accuracy"], bad["e2e_tp"]) == (1, 0.5, 1)
     assert bad["e2e_hmean"] == pytest.approx(0.4)
 
     # the x2-smaller image with HR coordinates scaled by 1/2 reads the same words
     lr = recognize_testset(s["root"] / "lr", s["gt"], "icdar2015", s["eval"], tmp_path / "l.json", weights=g2,
-                           coord_scale=0.5)
+                           recognizer=G2, coord_scale=0.5)
     assert [w["read"] for w in lr["words"]] == ["HOTEL", "42"]
 
-    no_eval = recognize_testset(s["root"] / "hr", s["gt"], "icdar2015", None, tmp_path / "n.json", weights=g2)
+    no_eval = recognize_testset(s["root"] / "hr", s["gt"], "icdar2015", None, tmp_path / "n.json", weights=g2,
+                                recognizer=G2)
     assert no_eval["e2e_hmean"] is None and no_eval["accuracy"] == 1.0
 
 
@@ -260,10 +279,11 @@ def test_an_evaluation_of_other_ground_truth_is_refused(g2, tmp_path):
     (tmp_path / "other.json").write_text(json.dumps(ev))
     with pytest.raises(ValueError, match="gt_scene.txt does not line up"):
         recognize_testset(s["root"] / "hr", s["gt"], "icdar2015", tmp_path / "other.json", tmp_path / "x.json",
-                          weights=g2)
+                          weights=g2, recognizer=G2)
     (tmp_path / "empty").mkdir()
     with pytest.raises(FileNotFoundError, match="no image for 1 ground-truth file"):
-        recognize_testset(tmp_path / "empty", s["gt"], "icdar2015", None, tmp_path / "x.json", weights=g2)
+        recognize_testset(tmp_path / "empty", s["gt"], "icdar2015", None, tmp_path / "x.json", weights=g2,
+                          recognizer=G2)
 
 
 def test_e2e_counts_each_gt_and_detection_once():
@@ -289,15 +309,19 @@ def test_textzoom_accuracy_is_case_insensitive_alphanumeric(g2, tmp_path):
     labels = tmp_path / "labels.tsv"
     write_labels(labels, [("easy_000000001.png", "HELLO!"), ("easy_000000002.png", "World"),
                           ("easy_000000003.png", "20-24"), ("easy_000000004.png", "word")])
-    out = recognize_word_images(folder, labels, tmp_path / "tz.json", weights=g2)
+    out = recognize_word_images(folder, labels, tmp_path / "tz.json", weights=g2, recognizer=G2)
     assert (out["n_words"], out["n_correct"], out["accuracy"]) == (4, 3, 0.75)  # the 4th image shows "world"
+    # "word" read as "world": one insertion in 5 characters, 1 - 1/5 = 0.8; mean (1 + 1 + 1 + 0.8) / 4 = 0.95
+    assert [w["char_accuracy"] for w in out["words"]] == [1.0, 1.0, 1.0, 0.8]
+    assert out["char_accuracy"] == pytest.approx(0.95) and out["recognizer"] == G2
     assert out["e2e_hmean"] is None
     write_labels(labels, [("easy_000000009.png", "x")])
     with pytest.raises(FileNotFoundError, match="labels.tsv: 1 labelled word"):
-        recognize_word_images(folder, labels, tmp_path / "tz.json", weights=g2)
+        recognize_word_images(folder, labels, tmp_path / "tz.json", weights=g2, recognizer=G2)
 
 
-def test_cli_writes_name_tab_text_sorted_by_name(g2, tmp_path, capsys):
+def test_cli_writes_name_tab_text_sorted_by_name(pp, tmp_path, capsys):
+    """The CLI reads with the default recognizer (PP-OCRv6 small); its weights are passed by --weights."""
     from textsr.cli import main
 
     folder = tmp_path / "crops"
@@ -305,10 +329,121 @@ def test_cli_writes_name_tab_text_sorted_by_name(g2, tmp_path, capsys):
     Image.fromarray(render("zebra")).save(folder / "b.png")
     Image.fromarray(render("Apple")).save(folder / "a.png")
     out = tmp_path / "read.tsv"
-    assert main(["recognize", "--input", str(folder), "--output", str(out), "--weights", str(g2),
+    assert main(["recognize", "--input", str(folder), "--output", str(out), "--weights", str(pp),
                  "--threads", "1"]) == 0
     assert out.read_text() == "a.png\tApple\nb.png\tzebra\n"
     assert json.loads(capsys.readouterr().out)["n_images"] == 2
-    assert main(["recognize", "--input", str(tmp_path / "nope"), "--output", str(out), "--weights", str(g2)]) == 2
+    assert main(["recognize", "--input", str(tmp_path / "nope"), "--output", str(out), "--weights", str(pp)]) == 2
     assert "image folder does not exist" in capsys.readouterr().err
 
+
+
+def test_folder_reading_with_english_g2_by_name(g2, tmp_path):
+    from textsr.recognition.measure import recognize_folder
+
+    folder = tmp_path / "crops"
+    folder.mkdir()
+    Image.fromarray(render("zebra")).save(folder / "b.png")
+    Image.fromarray(render("Apple")).save(folder / "a.png")
+    assert recognize_folder(folder, tmp_path / "r.tsv", weights=g2, recognizer=G2)["n_images"] == 2
+    assert (tmp_path / "r.tsv").read_text() == "a.png\tApple\nb.png\tzebra\n"
+
+
+# --- near misses -------------------------------------------------------------------------------------------------
+
+def test_char_accuracy_is_one_minus_normalised_edit_distance():
+    # kitten -> sitting: k->s, e->i, insert g = 3 edits; the longer word has 7 letters: 1 - 3/7 = 4/7
+    assert levenshtein("kitten", "sitting") == levenshtein("sitting", "kitten") == 3
+    assert char_accuracy("kitten", "sitting") == pytest.approx(4 / 7)
+    assert levenshtein("flaw", "lawn") == 2  # delete f, insert n
+    assert char_accuracy("flaw", "lawn") == pytest.approx(0.5)  # 1 - 2/4
+    # normalised first: "Hotel!" / "HOTEL" -> "hotel" / "hotel"; "62-03" / "6203x" -> 1 insertion of 5: 0.8
+    assert char_accuracy("Hotel!", "HOTEL") == 1.0
+    assert char_accuracy("62-03", "6203x") == pytest.approx(0.8)
+    assert char_accuracy("EXIT", "") == 0.0  # nothing read: 4 deletions of 4
+    assert char_accuracy("###", "--") == 1.0  # both empty after normalisation
+    assert char_accuracy("abc", "xyz") == 0.0  # 3 substitutions of 3
+
+
+# --- recognizers -------------------------------------------------------------------------------------------------
+
+def test_the_registry_names_two_recognizers_and_ppocr_is_the_default(tmp_path):
+    assert DEFAULT_RECOGNIZER == "ppocrv6_small" and list(RECOGNIZERS) == ["ppocrv6_small", "english_g2"]
+    pp_entry, g2_entry = get_recognizer("ppocrv6_small"), get_recognizer(G2)
+    assert (pp_entry.filename, pp_entry.colour, pp_entry.batch_size) == ("PP-OCRv6_rec_small.onnx", True, 6)
+    assert (g2_entry.filename, g2_entry.colour, g2_entry.batch_size) == ("english_g2.pth", False, 32)
+    assert Reading("a", 0.5) == ("a", 0.5)
+    with pytest.raises(ValueError, match="unknown recognizer 'g3'; known: ppocrv6_small, english_g2"):
+        get_recognizer("g3")
+
+
+def test_install_weights_copies_the_named_recognizers_checkpoint(pp, tmp_path):
+    dest = install_weights("ppocrv6_small", tmp_path / "w" / "PP-OCRv6_rec_small.onnx")
+    assert dest.stat().st_size == 21_234_383
+    with pytest.raises(ChecksumError):  # an md5 check guards the path: english_g2's file is not PP-OCR's
+        get_recognizer("ppocrv6_small").build(recognizer_weights_source(), 1, "cpu")
+
+
+def _colour_word(word: str, size: int = 32, fg=RED, bg=GREEN) -> np.ndarray:
+    """An RGB crop of `word`, fg on bg (by default the same grey level: the word vanishes in grey)."""
+    f = ImageFont.truetype(str(FONT), size)
+    left, top, right, bottom = f.getbbox(word)
+    im = Image.new("RGB", (right - left + 12, bottom - top + 12), bg)
+    ImageDraw.Draw(im).text((6 - left, 6 - top), word, font=f, fill=fg)
+    return np.asarray(im)
+
+
+def test_ppocr_reads_colour_word_images_that_are_blank_in_grey(pp, g2, tmp_path):
+    folder = tmp_path / "images"
+    folder.mkdir()
+    crops = [_colour_word("Garden"), _colour_word("Market", fg=(30, 30, 60), bg=(235, 230, 220))]
+    for i, crop in enumerate(crops, 1):
+        Image.fromarray(crop).save(folder / f"easy_{i:09d}.png")
+    assert np.ptp(to_gray(crops[0])) <= 1  # red 59.8 on green 59.9: grey 60 (59 at anti-aliased edges)
+    labels = tmp_path / "labels.tsv"
+    write_labels(labels, [("easy_000000001.png", "garden"), ("easy_000000002.png", "MARKET")])
+    out = recognize_word_images(folder, labels, tmp_path / "pp.json", weights=pp, threads=1)  # default: PP-OCR
+    assert out["recognizer"] == "ppocrv6_small"
+    assert [w["read"] for w in out["words"]] == ["Garden", "Market"]
+    assert (out["accuracy"], out["char_accuracy"]) == (1.0, 1.0)
+    assert json.loads((tmp_path / "pp.json").read_text())["recognizer"] == "ppocrv6_small"
+    grey = recognize_word_images(folder, labels, tmp_path / "g2.json", weights=g2, recognizer=G2)
+    assert grey["words"][0]["read"] != "Garden" and grey["words"][1]["read"] == "Market"  # grey crops
+
+
+def test_ppocr_testset_crops_the_colour_scene(pp, tmp_path):
+    s = _scene(tmp_path)
+    out = recognize_testset(s["root"] / "hr", s["gt"], "icdar2015", s["eval"], tmp_path / "hr.json", weights=pp)
+    assert out["recognizer"] == "ppocrv6_small"
+    assert [(w["gt"], w["read"]) for w in out["words"]] == [("HOTEL", "HOTEL"), ("42", "42")]
+    assert out["e2e_hmean"] == pytest.approx(0.8)  # as english_g2: TP 2, P 2/3, R 1
+    bad = recognize_testset(s["root"] / "bad", s["gt"], "icdar2015", s["eval"], tmp_path / "b.json", weights=pp)
+    # "42" erased and read as "": char accuracy 1 (HOTEL) and 1 - 2/2 = 0, mean 0.5
+    assert (bad["accuracy"], bad["char_accuracy"], bad["e2e_hmean"]) == (0.5, 0.5, pytest.approx(0.4))
+    # the "42" repainted red on green of one grey level: PP-OCR still reads it from the colour crop
+    im = Image.open(s["root"] / "hr" / "scene.png")
+    draw = ImageDraw.Draw(im)
+    box = [int(v) for v in (s["gt"] / "gt_scene.txt").read_text().splitlines()[1].split(",")[:8]]
+    draw.rectangle((box[0], box[1], box[4], box[5]), fill=GREEN)
+    draw.text((420, 40), "42", font=ImageFont.truetype(str(FONT), 56), fill=RED)
+    (tmp_path / "iso").mkdir()
+    im.save(tmp_path / "iso" / "scene.png")
+    iso = recognize_testset(tmp_path / "iso", s["gt"], "icdar2015", None, tmp_path / "i.json", weights=pp)
+    assert [w["read"] for w in iso["words"]] == ["HOTEL", "42"]
+
+
+def test_cli_installs_the_chosen_recognizers_weights_when_none_are_given(tmp_path, monkeypatch, capsys):
+    """Without --weights, the named recognizer's checkpoint is installed (md5-checked) into the weights folder of the
+    working directory and read with; english_g2 reads the rendered word as well."""
+    from textsr.cli import main
+    from textsr.data.weights import RECOGNIZER, WEIGHTS_DIR
+
+    monkeypatch.chdir(tmp_path)
+    folder = tmp_path / "crops"
+    folder.mkdir()
+    Image.fromarray(render("Apple")).save(folder / "a.png")
+    out = tmp_path / "read.tsv"
+    assert main(["recognize", "--recognizer", "english_g2", "--input", str(folder), "--output", str(out),
+                 "--threads", "1"]) == 0
+    assert (tmp_path / WEIGHTS_DIR / RECOGNIZER.file).is_file()
+    assert out.read_text() == "a.png\tApple\n"

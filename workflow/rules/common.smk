@@ -7,21 +7,37 @@ entering a helper. Nothing imported here imports torch (tests/test_planner_impor
 """
 
 import re
+import sys
 from pathlib import Path
 
+from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from textsr.data import catalog as CATALOG
-from textsr.data.weights import CRAFT_GENERAL, RECOGNIZER
+from textsr.data.stamps import DigestCache, content_stamp
+from textsr.data.weights import CRAFT_GENERAL
 from textsr.inference.detectors import GENERAL, detect_keywords
+from textsr.recognition.recognizers import get_recognizer
 from textsr.study import layout
+from textsr.study.config_check import ConfigError, check_config
 from textsr.study.layout import typed
+from textsr.study.missing import missing_weights, missing_weights_note
 from textsr.study.plan import Plan
 from textsr.train.spec import parse_teacher_cache_key
 from textsr.util.provenance import code_version
 
-
-# Also fills the schema's defaults into the config (resources included): the schema is their one home.
+# A refused config is reported in a few lines (files read, first offending key, what was expected); a valid one is
+# then validated by Snakemake, which fills the schema's defaults into it: their one home
+# (runtime resources: threads, memory, minutes, GPUs are the profiles', profiles/*/profile.yaml).
+# workflow.configfiles only names the files in that report.
+try:
+    check_config(
+        config,
+        Path(workflow.basedir) / "workflow/schemas/config.schema.yaml",
+        [str(f) for f in getattr(workflow, "configfiles", [])],
+    )
+except ConfigError as exc:
+    raise WorkflowError(str(exc)) from None
 validate(config, schema="../schemas/config.schema.yaml")
 
 
@@ -35,6 +51,7 @@ wildcard_constraints:
     seed=r"\d+",
     detector=r"[a-z0-9_.+\-]+",
     teacher=r"[a-z0-9_+]+-p[0-9.e+-]+(-feat)?",
+    recognizer=r"[a-z0-9_]+",
 
 
 PLAN = Plan(config)
@@ -45,12 +62,6 @@ CRAFT_WEIGHTS = layout.WEIGHTS.format(file=CRAFT_GENERAL.file)
 def _alternation(names):
     """Regex matching exactly one of `names` (a never-matching pattern when empty)."""
     return "|".join(re.escape(n) for n in names) if names else "(?!x)x"
-
-
-def res(stage, key):
-    """A resource of a stage (gpu, mem_mb, runtime, threads) from the config, whose schema fills the defaults;
-    profiles map them onto a cluster."""
-    return config["resources"][stage][key]
 
 
 # ------------------------------------------------------------------------------------------------------- data
@@ -76,22 +87,27 @@ def folder_split_for(wildcards):
     return PLAN.split(name, "train") if name in PLAN.trainsets else PLAN.split(name, "sr")
 
 
+#: the parse's digest cache of downloads (one per parse; saved whenever a file was hashed)
+DIGESTS = DigestCache(layout.DIGEST_CACHE)
+
+
 def download_stamp(wildcards):
-    """Size and modification time of a downloaded file at planning time: a replaced archive changes this param, so
-    its fetch job reruns (re-verifying, re-recording) and, through the marker, its prepare job."""
-    path = Path(layout.DOWNLOAD.format(file=wildcards.file))
-    if path.is_dir():
-        files = sorted(p for p in path.rglob("*") if p.is_file() and p.name != "lock.mdb")
-        return [[p.relative_to(path).as_posix(), p.stat().st_size, int(p.stat().st_mtime)] for p in files]
-    return [path.stat().st_size, int(path.stat().st_mtime)] if path.is_file() else "absent"
+    """The content of a downloaded file at planning time (its sha256; [path, sha256] per file of a folder): a
+    replaced archive changes this param, so its fetch job reruns (re-verifying, re-recording) and, through the
+    marker, its prepare job; a touched or copied one (same bytes) does not. Hashed once per change of size, mtime,
+    ctime or inode (`textsr.data.stamps`)."""
+    stamp = content_stamp(layout.DOWNLOAD.format(file=wildcards.file), DIGESTS)
+    DIGESTS.save()
+    return stamp
 
 
-def manifest_for(wildcards):
-    return PLAN.manifest(wildcards.dataset)
+def dataset_for(wildcards):
+    """The prepared data set's folder: the input of every rule that reads its images, ground truth or labels."""
+    return PLAN.dataset_dir(wildcards.dataset)
 
 
-def manifest_for_trainset(wildcards):
-    return PLAN.manifest(wildcards.trainset)
+def dataset_for_trainset(wildcards):
+    return PLAN.dataset_dir(wildcards.trainset)
 
 
 def hr_train_for(wildcards):
@@ -111,10 +127,10 @@ def lr_test_for(wildcards):
 
 
 def lr_test_input_for(wildcards):
-    """What `lr_test_for` needs to exist: the degraded folder, or the data set's manifest for native LR."""
+    """What `lr_test_for` reads: the degraded folder, or the data set's folder for native LR."""
     name = wildcards.dataset
     if PLAN.native_lr(name, PLAN.eval_role(name)):
-        return PLAN.manifest(name)
+        return PLAN.dataset_dir(name)
     return lr_test_for(wildcards)
 
 
@@ -132,11 +148,11 @@ def train_lr_dir(trainset, scale):
 
 
 def train_inputs_for(wildcards):
-    """HR data (manifest), LR folder (degraded, or the set's own), the CRAFT teacher cache and weights for
+    """HR data (the data set's folder), LR folder (degraded, or the set's own), the CRAFT teacher cache and weights for
     distillation, the SR teacher's model file (kd), PISR's privileged teacher."""
     w = typed(wildcards)
     m, t, s, seed = w.method, w.trainset, w.scale, w.seed
-    inputs = {"data": PLAN.manifest(t)}
+    inputs = {"data": PLAN.dataset_dir(t)}
     if not PLAN.native_lr(t, "train"):
         inputs["lr"] = train_lr_dir(t, s)
     if PLAN.spec(m, s).distill:
@@ -200,7 +216,7 @@ def privileged_params_for(wildcards):
 def privileged_inputs_for(wildcards):
     w = typed(wildcards)
     t, s = w.trainset, w.scale
-    inputs = {"data": PLAN.manifest(t)}
+    inputs = {"data": PLAN.dataset_dir(t)}
     if not PLAN.native_lr(t, "train"):
         inputs["lr"] = train_lr_dir(t, s)
     return inputs
@@ -239,11 +255,23 @@ def images_for(wildcards):
 
 
 def images_input_for(wildcards):
-    """What `images_for` needs to exist: the manifest for HR and native LR, else the LR/SR folder itself."""
+    """What `images_for` reads: the data set's folder for HR and native LR, else the LR/SR folder itself."""
     c, name = wildcards.condition, wildcards.dataset
     if c == "hr" or (c == "lr" and PLAN.native_lr(name, PLAN.eval_role(name))):
-        return PLAN.manifest(name)
+        return PLAN.dataset_dir(name)
     return images_for(wildcards)
+
+
+def det_for(wildcards):
+    """The detections a test set's evaluation reads (shared by ground-truth variants of one image set)."""
+    w = typed(wildcards)
+    return PLAN.det_dir(w.condition, w.dataset, w.scale)
+
+
+def sr_images_for(wildcards):
+    """The SR images a condition's PSNR/SSIM is computed on (shared by ground-truth variants of one image set)."""
+    w = typed(wildcards)
+    return PLAN.images(w.condition, w.dataset, w.scale)
 
 
 def detector_for(wildcards):
@@ -254,8 +282,9 @@ def detector_check(wildcards):
     """The `{detector}` wildcard must be the test set's own detector (one name per set)."""
     expected = PLAN.detector(wildcards.dataset)["name"]
     if wildcards.detector != expected:
-        raise ValueError(f"{wildcards.dataset}: detector {wildcards.detector!r} requested, the config gives "
-                         f"{expected!r}")
+        raise ValueError(
+            f"{wildcards.dataset}: detector {wildcards.detector!r} requested, the config gives {expected!r}"
+        )
     return expected
 
 
@@ -278,9 +307,12 @@ def detect_params_for(wildcards):
     """`detect_folder` keywords of the set's detector (weights files included), plus the batch size (not part of
     the detector: batching leaves fp32 boxes unchanged)."""
     d = PLAN.detector(wildcards.dataset)
-    return {**detect_keywords(d), "weights": layout.WEIGHTS.format(file=d["weights_file"]),
-            "refiner_weights": layout.WEIGHTS.format(file=d["refiner_file"]) if d["refiner_file"] else None,
-            "batch_size": d["batch_size"]}
+    return {
+        **detect_keywords(d),
+        "weights": layout.WEIGHTS.format(file=d["weights_file"]),
+        "refiner_weights": layout.WEIGHTS.format(file=d["refiner_file"]) if d["refiner_file"] else None,
+        "batch_size": d["batch_size"],
+    }
 
 
 def rescale_for(wildcards):
@@ -306,8 +338,15 @@ def labels_for(wildcards):
     return PLAN.labels_tsv(wildcards.dataset)
 
 
-OPTIONAL_WEIGHTS = sorted({d["weights_file"] for d in PLAN._detectors.values() if d["weights"] != GENERAL}
-                          | {d["refiner_file"] for d in PLAN._detectors.values() if d["refiner_file"]})
+# A checkpoint the user brings that is missing: said once per file at planning time (the detect job's log says it too)
+for _file, _sets in missing_weights({n: PLAN.detector(n) for n in PLAN.testsets}).items():
+    print(f"textsr: {missing_weights_note(_file, _sets)}", file=sys.stderr)
+
+
+OPTIONAL_WEIGHTS = sorted(
+    {d["weights_file"] for d in PLAN._detectors.values() if d["weights"] != GENERAL}
+    | {d["refiner_file"] for d in PLAN._detectors.values() if d["refiner_file"]}
+)
 
 
 # -------------------------------------------------------------------------------------------------- tables
@@ -345,8 +384,17 @@ CODE = {
 
 # ---------------------------------------------------------------------------------------------- recognition
 
-#: EasyOCR's english_g2, installed by rule recognizer_weights
-RECOGNIZER_WEIGHTS = layout.WEIGHTS.format(file=RECOGNIZER.file)
+#: checkpoint file -> recognizer name, of the recognizers the config uses (installed by rule recognizer_weights)
+RECOGNIZER_FILES = {get_recognizer(name).filename: name for name in PLAN.recognizers}
+
+
+def recognizer_of_file(wildcards):
+    return RECOGNIZER_FILES[wildcards.file]
+
+
+def recognizer_weights_for(wildcards):
+    """The checkpoint of the job's `{recognizer}`."""
+    return layout.WEIGHTS.format(file=get_recognizer(wildcards.recognizer).filename)
 
 
 def coord_scale_for(wildcards):

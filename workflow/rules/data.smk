@@ -2,6 +2,7 @@ rule synthetic_dataset:
     """The embedded synthetic scene-text dataset: HR training images, test images with ICDAR2015 ground truth."""
     output:
         layout.MANIFEST,
+        directory(layout.DATASET),  # everything it writes (the manifest, written last, is inside)
     params:
         seed=config["seed"],
         synthetic=config["synthetic"],
@@ -22,7 +23,7 @@ rule synthetic_dataset:
 rule fetch:
     """One file of the dataset catalogue into resources/downloads/: downloaded, or placed there by hand; checksummed.
 
-    `stamp` (size and modification time at planning time) reruns this job when the file is replaced by hand.
+    `stamp` (the file's sha256 at planning time, cached) reruns this job when the file's bytes change, and only then.
     """
     output:
         layout.DOWNLOAD_VERIFIED,
@@ -34,6 +35,8 @@ rule fetch:
         file=_alternation(sorted(CATALOG.ARCHIVES)),
     log:
         layout.log("fetch"),
+    benchmark:
+        layout.benchmark("fetch")
     localrule: True
     conda:
         "../../envs/textsr.yaml"
@@ -47,6 +50,7 @@ rule prepare_dataset:
         catalog_downloads_for,
     output:
         layout.MANIFEST,
+        directory(layout.DATASET),  # everything it writes (the manifest, written last, is inside)
     params:
         request=catalog_request_for,
         limits={k: v for k, v in config["downloads"].items() if k in ("max_extract_gib", "max_ratio")},
@@ -57,10 +61,6 @@ rule prepare_dataset:
         layout.log("prepare_dataset"),
     benchmark:
         layout.benchmark("prepare_dataset")
-    threads: res("prepare", "threads")
-    resources:
-        mem_mb=res("prepare", "mem_mb"),
-        runtime=res("prepare", "runtime"),
     conda:
         "../../envs/textsr.yaml"
     script:
@@ -71,6 +71,7 @@ rule prepare_folder:
     """A user's folder of HR images (config `source: folder`) copied into the canonical layout."""
     output:
         layout.MANIFEST,
+        directory(layout.DATASET),  # everything it writes (the manifest, written last, is inside)
     params:
         source=folder_source_for,
         split=folder_split_for,
@@ -79,6 +80,8 @@ rule prepare_folder:
         dataset=_alternation(PLAN.folder_sets),
     log:
         layout.log("prepare_folder"),
+    benchmark:
+        layout.benchmark("prepare_folder")
     localrule: True
     conda:
         "../../envs/textsr.yaml"
@@ -92,6 +95,8 @@ rule craft_weights:
         CRAFT_WEIGHTS,
     log:
         layout.log("craft_weights"),
+    benchmark:
+        layout.benchmark("craft_weights")
     localrule: True
     conda:
         "../../envs/textsr.yaml"
@@ -109,6 +114,8 @@ rule optional_craft_weights:
         file=_alternation(OPTIONAL_WEIGHTS),
     log:
         layout.log("optional_craft_weights"),
+    benchmark:
+        layout.benchmark("optional_craft_weights")
     localrule: True
     conda:
         "../../envs/textsr.yaml"

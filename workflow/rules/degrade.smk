@@ -1,7 +1,7 @@
 rule degrade:
     """HR -> LR: modcrop, then MATLAB-compatible bicubic downscaling by the SR factor ({split}: train or test)."""
     input:
-        manifest_for,
+        dataset_for,
     output:
         directory(layout.LR),
     params:
@@ -10,10 +10,6 @@ rule degrade:
         code=CODE["degrade"],
     log:
         layout.log("degrade"),
-    threads: res("degrade", "threads")
-    resources:
-        mem_mb=res("degrade", "mem_mb"),
-        runtime=res("degrade", "runtime"),
     benchmark:
         layout.benchmark("degrade")
     conda:
@@ -34,10 +30,6 @@ rule bicubic:
         code=CODE["degrade"],
     log:
         layout.log("bicubic"),
-    threads: res("degrade", "threads")
-    resources:
-        mem_mb=res("degrade", "mem_mb"),
-        runtime=res("degrade", "runtime"),
     benchmark:
         layout.benchmark("bicubic")
     conda:

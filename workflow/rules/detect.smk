@@ -13,11 +13,6 @@ rule detect:
         layout.log("detect"),
     benchmark:
         layout.benchmark("detect")
-    threads: res("detect", "threads")
-    resources:
-        gpu=res("detect", "gpu"),
-        mem_mb=res("detect", "mem_mb"),
-        runtime=res("detect", "runtime"),
     conda:
         "../../envs/textsr.yaml"
     script:

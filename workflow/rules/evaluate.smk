@@ -1,8 +1,8 @@
 rule evaluate:
     """The test set's official protocol on one condition's detections: P/R/H and per-image matches."""
     input:
-        data=manifest_for,
-        det=layout.DET,
+        data=dataset_for,
+        det=det_for,
     output:
         layout.EVAL,
     params:
@@ -12,7 +12,8 @@ rule evaluate:
         code=CODE["evaluate"],
     log:
         layout.log("evaluate"),
-    localrule: True
+    benchmark:
+        layout.benchmark("evaluate")
     conda:
         "../../envs/textsr.yaml"
     script:
@@ -22,8 +23,8 @@ rule evaluate:
 rule sr_metrics:
     """PSNR/SSIM on Y (BT.601, shave = scale) of one condition's SR images against the HR test images."""
     input:
-        sr=layout.SR,
-        data=manifest_for,
+        sr=sr_images_for,
+        data=dataset_for,
     output:
         layout.EVAL_SR,
     params:
@@ -34,7 +35,8 @@ rule sr_metrics:
         condition=r"[a-z0-9_]+@[a-z0-9_]+-s\d+|rcan-official|bicubic",
     log:
         layout.log("sr_metrics"),
-    localrule: True
+    benchmark:
+        layout.benchmark("sr_metrics")
     conda:
         "../../envs/textsr.yaml"
     script:

@@ -88,6 +88,8 @@ rule fig_recall_by_height:
         code=CODE["report"],
     log:
         layout.log("fig_recall_by_height"),
+    benchmark:
+        layout.benchmark("fig_recall_by_height")
     localrule: True
     conda:
         "../../envs/textsr.yaml"
@@ -117,6 +119,8 @@ rule fig_recognition:
         code=CODE["report"],
     log:
         layout.log("fig_recognition"),
+    benchmark:
+        layout.benchmark("fig_recognition")
     localrule: True
     conda:
         "../../envs/textsr.yaml"
@@ -188,7 +192,6 @@ rule fig_attention:
         layout.log("fig_attention"),
     benchmark:
         layout.benchmark("fig_attention")
-    localrule: True
     conda:
         "../../envs/textsr.yaml"
     script:
@@ -243,6 +246,8 @@ rule detection_markdown:
         code=CODE["report"],
     log:
         layout.log("detection_markdown"),
+    benchmark:
+        layout.benchmark("detection_markdown")
     localrule: True
     conda:
         "../../envs/textsr.yaml"
@@ -266,6 +271,8 @@ rule latex_tables:
         code=CODE["report"],
     log:
         layout.log("latex_tables"),
+    benchmark:
+        layout.benchmark("latex_tables")
     localrule: True
     conda:
         "../../envs/textsr.yaml"

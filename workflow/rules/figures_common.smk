@@ -4,7 +4,6 @@ from types import SimpleNamespace
 
 from textsr.study.conditions import trained_name
 
-
 #: File formats of every figure (layout.FIGURE).
 FIGURE_FORMATS = ["pdf", "png"]
 #: Figures of one model show the first seed's (every seed is in the tables).
@@ -13,8 +12,11 @@ FIRST_SEED = PLAN.seeds[0]
 
 def distilled_methods():
     """Configured methods trained with cached CRAFT teacher maps: the attention figure's models."""
-    return [m for m in PLAN.methods
-            if PLAN.methods[m].get("distill") is not None and PLAN.methods[m].get("teacher_cache", True)]
+    return [
+        m
+        for m in PLAN.methods
+        if PLAN.methods[m].get("distill") is not None and PLAN.methods[m].get("teacher_cache", True)
+    ]
 
 
 def trainsets_at(scale):
@@ -27,8 +29,9 @@ def qualitative_conditions(scale):
     conditions = [c for c in ("lr", "bicubic") if c in PLAN.baselines]
     trainsets = trainsets_at(scale)
     if trainsets:
-        conditions += [trained_name(m, trainsets[0], FIRST_SEED) for m in PLAN.methods
-                       if PLAN.trains(m, trainsets[0], scale)]
+        conditions += [
+            trained_name(m, trainsets[0], FIRST_SEED) for m in PLAN.methods if PLAN.trains(m, trainsets[0], scale)
+        ]
     if "hr" in PLAN.baselines:
         conditions.append("hr")
     return conditions
@@ -55,10 +58,10 @@ def _condition_wildcards(condition, w):
 
 def qualitative_inputs(wildcards):
     """What the qualitative columns' images need to exist (`images_input_for` of common.smk), plus the test
-    set's manifest (the HR images give the crop geometry)."""
+    set's folder (the HR images give the crop geometry)."""
     w = typed(wildcards)
     needed = [images_input_for(_condition_wildcards(c, w)) for c in qualitative_conditions(w.scale)]
-    return needed + [PLAN.manifest(w.dataset)]
+    return list(dict.fromkeys(needed + [PLAN.dataset_dir(w.dataset)]))
 
 
 def qualitative_image_dirs(wildcards):
@@ -72,13 +75,13 @@ def hr_test_dir(wildcards):
 
 
 def attention_inputs(wildcards):
-    """The distilled model (first seed), its teacher-map cache, and what the training LR images need to exist."""
+    """The distilled model (first seed), its teacher-map cache, and the folder the training LR images are in."""
     w = typed(wildcards)
     m, t, s = w.method, w.trainset, w.scale
     return {
         "model": PLAN.trained_file(layout.MODEL, m, t, FIRST_SEED, s),
         "teacher": PLAN.teacher_cache_dir(m, t, s),
-        "lr": PLAN.manifest(t) if PLAN.native_lr(t, "train") else train_lr_dir(t, s),
+        "lr": PLAN.dataset_dir(t) if PLAN.native_lr(t, "train") else train_lr_dir(t, s),
     }
 
 
@@ -109,13 +112,26 @@ def figure_names():
         names.append("fidelity")
     if RECOGNITION_ROWS:
         names.append("recognition")
-    names += [layout.QUALITATIVE_FIGURE.format(dataset=d, scale=s) for d in PLAN.testsets for s in PLAN.scales
-              if qualitative_conditions(s) and PLAN.has_scale(d, "test", s)]
+    names += [
+        layout.QUALITATIVE_FIGURE.format(dataset=d, scale=s)
+        for d in PLAN.testsets
+        for s in PLAN.scales
+        if qualitative_conditions(s) and PLAN.has_scale(d, "test", s)
+    ]
     if PLAN.methods:
-        names += [layout.CURVES_FIGURE.format(trainset=t, scale=s) for s in PLAN.scales for t in trainsets_at(s)
-                  if any(PLAN.trains(m, t, s) for m in PLAN.methods)]
-    names += [layout.ATTENTION_FIGURE.format(method=m, trainset=t, scale=s) for m in distilled_methods()
-              for s in PLAN.scales for t in trainsets_at(s) if PLAN.trains(m, t, s)]
+        names += [
+            layout.CURVES_FIGURE.format(trainset=t, scale=s)
+            for s in PLAN.scales
+            for t in trainsets_at(s)
+            if any(PLAN.trains(m, t, s) for m in PLAN.methods)
+        ]
+    names += [
+        layout.ATTENTION_FIGURE.format(method=m, trainset=t, scale=s)
+        for m in distilled_methods()
+        for s in PLAN.scales
+        for t in trainsets_at(s)
+        if PLAN.trains(m, t, s)
+    ]
     return names
 
 
@@ -125,8 +141,14 @@ def figure_targets():
 
 def table_targets():
     """Every table of the study."""
-    tables = [layout.DETECTION_TABLE, layout.SR_TABLE, layout.SUMMARY_TABLE, layout.COMPARISONS,
-              layout.RECALL_BY_HEIGHT, layout.CRAFT_REPRODUCTION]
+    tables = [
+        layout.DETECTION_TABLE,
+        layout.SR_TABLE,
+        layout.SUMMARY_TABLE,
+        layout.COMPARISONS,
+        layout.RECALL_BY_HEIGHT,
+        layout.CRAFT_REPRODUCTION,
+    ]
     return tables + ([layout.RECOGNITION_TABLE] if RECOGNITION_ROWS else [])
 
 

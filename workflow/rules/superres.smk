@@ -17,11 +17,6 @@ rule superres:
         layout.log("superres"),
     benchmark:
         layout.benchmark("superres")
-    threads: res("superres", "threads")
-    resources:
-        gpu=res("superres", "gpu"),
-        mem_mb=res("superres", "mem_mb"),
-        runtime=res("superres", "runtime"),
     conda:
         "../../envs/textsr.yaml"
     script:
@@ -36,6 +31,8 @@ rule official_weights:
         file=_alternation(sorted(CATALOG.WEIGHTS["rcan-official"]["files"].values())),
     log:
         layout.log("official_weights"),
+    benchmark:
+        layout.benchmark("official_weights")
     localrule: True
     conda:
         "../../envs/textsr.yaml"

@@ -4,7 +4,7 @@ rule train:
     input:
         unpack(train_inputs_for),
     output:
-        model=layout.MODEL,
+        model=protected(layout.MODEL),
         curve=layout.CURVE,
     params:
         train=train_params_for,
@@ -13,11 +13,6 @@ rule train:
         layout.log("train"),
     benchmark:
         layout.benchmark("train")
-    threads: res("train", "threads")
-    resources:
-        gpu=res("train", "gpu"),
-        mem_mb=res("train", "mem_mb"),
-        runtime=res("train", "runtime"),
     conda:
         "../../envs/textsr.yaml"
     script:
@@ -30,7 +25,7 @@ rule train_privileged:
     input:
         unpack(privileged_inputs_for),
     output:
-        model=layout.PRIVILEGED,
+        model=protected(layout.PRIVILEGED),
         curve=layout.PRIVILEGED_CURVE,
     params:
         train=privileged_params_for,
@@ -41,11 +36,6 @@ rule train_privileged:
         layout.log("train_privileged"),
     benchmark:
         layout.benchmark("train_privileged")
-    threads: res("train", "threads")
-    resources:
-        gpu=res("train", "gpu"),
-        mem_mb=res("train", "mem_mb"),
-        runtime=res("train", "runtime"),
     conda:
         "../../envs/textsr.yaml"
     script:

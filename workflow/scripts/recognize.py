@@ -4,5 +4,5 @@ from textsr.recognition import recognize_testset
 with to_file(snakemake.log[0]):
     recognize_testset(snakemake.params.images, snakemake.params.gt, snakemake.params.protocol,
                       snakemake.input.evaluation, snakemake.output[0], weights=snakemake.input.weights,
-                      coord_scale=snakemake.params.coord_scale, batch_size=snakemake.params.batch_size,
-                      threads=snakemake.threads)
+                      recognizer=snakemake.wildcards.recognizer, coord_scale=snakemake.params.coord_scale,
+                      batch_size=snakemake.params.batch_size, threads=snakemake.threads)

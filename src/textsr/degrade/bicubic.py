@@ -153,15 +153,17 @@ def _check_uint8(img: np.ndarray) -> None:
 
 def degrade_folder(hr_dir: str | Path, out_dir: str | Path, scale: int) -> list[str]:
     """Write `out_dir/<stem>.png` = `bicubic_downscale(HR, scale)` for every image in `hr_dir`; returns the stems."""
-    return _map_folder(hr_dir, out_dir, lambda im: bicubic_downscale(im, scale))
+    return map_folder(hr_dir, out_dir, lambda path: bicubic_downscale(read_image(path), scale))
 
 
 def upscale_folder(lr_dir: str | Path, out_dir: str | Path, scale: int) -> list[str]:
     """Write `out_dir/<stem>.png` = `bicubic_upscale(LR, scale)` for every image in `lr_dir`; returns the stems."""
-    return _map_folder(lr_dir, out_dir, lambda im: bicubic_upscale(im, scale))
+    return map_folder(lr_dir, out_dir, lambda path: bicubic_upscale(read_image(path), scale))
 
 
-def _map_folder(src_dir: str | Path, out_dir: str | Path, fn) -> list[str]:
+def map_folder(src_dir: str | Path, out_dir: str | Path, fn) -> list[str]:
+    """Write `out_dir/<stem>.png` = fn(path) (an (H, W, 3) uint8 image) for every image of `src_dir`; returns the
+    stems. ValueError naming the folder when two images share a stem (their outputs would overwrite each other)."""
     paths = list_images(src_dir)
     stems = [p.stem for p in paths]
     dupes = sorted({s for s in stems if stems.count(s) > 1})
@@ -170,5 +172,5 @@ def _map_folder(src_dir: str | Path, out_dir: str | Path, fn) -> list[str]:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     for path in paths:
-        write_png(out_dir / f"{path.stem}.png", fn(read_image(path)))
+        write_png(out_dir / f"{path.stem}.png", fn(path))
     return stems

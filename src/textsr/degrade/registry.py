@@ -18,11 +18,11 @@ from pathlib import Path
 
 import numpy as np
 
-from textsr.degrade.bicubic import bicubic_downscale
+from textsr.degrade.bicubic import bicubic_downscale, map_folder
 from textsr.degrade.jpeg import jpeg
 from textsr.degrade.rcan import bd, dn
 from textsr.degrade.realworld import REALESRGAN_OPTIONS, realworld
-from textsr.util.imageio import list_images, read_image, write_png
+from textsr.util.imageio import read_image
 
 __all__ = ["DEGRADATIONS", "bi", "image_rng", "degrade_image", "degrade_folder"]
 
@@ -72,17 +72,11 @@ def degrade_folder(
     Raises ValueError naming the folder for duplicate stems, and naming the file when an image cannot be degraded.
     """
     _check_params(degradation, params)
-    paths = list_images(hr_dir)
-    stems = [p.stem for p in paths]
-    dupes = sorted({s for s in stems if stems.count(s) > 1})
-    if dupes:
-        raise ValueError(f"{hr_dir}: several images share the stem(s) {dupes}; outputs would overwrite each other")
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for path in paths:
+
+    def degraded(path: Path) -> np.ndarray:
         try:
-            lr = degrade_image(degradation, read_image(path), scale, seed, path.stem, **params)
+            return degrade_image(degradation, read_image(path), scale, seed, path.stem, **params)
         except (ValueError, TypeError) as exc:
             raise ValueError(f"{path}: {degradation} degradation failed: {exc}") from exc
-        write_png(out_dir / f"{path.stem}.png", lr)
-    return stems
+
+    return map_folder(hr_dir, out_dir, degraded)

@@ -1,4 +1,5 @@
-"""Word crops: a text region (quad or polygon, image pixels) rectified to a horizontal grey crop.
+"""Word crops: a text region (quad or polygon, image pixels) rectified to a horizontal crop, grey (H, W) or colour
+(H, W, 3) as the image it is cut from (every warp treats the channels alike).
 
 A quad is warped as EasyOCR's `four_point_transform` (JaidedAI/EasyOCR @ c4f3cd7225efd4f85451bd8b4a7646ae9a092420,
 `easyocr/utils.py`, used for its rotated "free" boxes): corners taken as top-left, top-right, bottom-right,
@@ -180,10 +181,11 @@ def strip_crop(gray: np.ndarray, top: np.ndarray, bottom: np.ndarray) -> np.ndar
 
 
 def crop_region(gray: np.ndarray, points: np.ndarray, scale: float = 1.0, margin: float = MARGIN) -> np.ndarray | None:
-    """The rectified crop of one region of `gray`: `points` (N, 2) x, y are multiplied by `scale` (e.g. 1/4: HR
-    coordinates on the x4 LR image); a polygon that `polygon_sides` reads is widened by `margin` (`expand_sides`)
-    and straightened (`strip_crop`); anything else (or a degenerate strip) is made a quad (`region_quad`), widened
-    by `margin` (`expand_quad`, in the scaled pixels) and warped. None when the crop is too small to read."""
+    """The rectified crop of one region of `gray` (H, W), or of an RGB (H, W, 3) image (the crop is then RGB):
+    `points` (N, 2) x, y are multiplied by `scale` (e.g. 1/4: HR coordinates on the x4 LR image); a polygon that
+    `polygon_sides` reads is widened by `margin` (`expand_sides`) and straightened (`strip_crop`); anything else
+    (or a degenerate strip) is made a quad (`region_quad`), widened by `margin` (`expand_quad`, in the scaled
+    pixels) and warped. None when the crop is too small to read."""
     scaled = np.asarray(points, dtype=np.float64).reshape(-1, 2) * scale
     sides = polygon_sides(scaled) if len(scaled) > 4 else None
     if sides is not None:

@@ -1,7 +1,11 @@
-"""What the benchmark measures with the recognizer: word accuracy on ground-truth crops, end-to-end word spotting,
+"""What the benchmark measures with a recognizer: word accuracy on ground-truth crops, end-to-end word spotting,
 TextZoom accuracy, and the user command's folder reading.
 
-Matching is the TextZoom / TSRN rule (`textsr.recognition.text.words_match`): lower case, [0-9a-z] only.
+recognizer: a name of `textsr.recognition.recognizers.RECOGNIZERS` ("ppocrv6_small", the default, reads colour
+crops; "english_g2" reads grey crops, as before), with `weights` the path of its checkpoint; batch_size None is
+the recognizer's own (6 for PP-OCR, whose readings depend on it as rapidocr's; 32 for english_g2, whose do not).
+Matching is the TextZoom / TSRN rule (`textsr.recognition.text.words_match`): lower case, [0-9a-z] only; each word
+also gets `char_accuracy` (1 - normalised edit distance), and results their mean over words.
 Every function writes its output atomically and returns what it wrote (as a dict).
 """
 
@@ -25,13 +29,12 @@ from textsr.evaluation.common import hmean, ratio
 from textsr.util.imageio import list_images, read_image
 from textsr.recognition.crops import MARGIN, crop_region
 from textsr.recognition.preprocess import to_gray
-from textsr.recognition.reader import WordReader
-from textsr.recognition.text import normalize_text, words_match
+from textsr.recognition.recognizers import DEFAULT_RECOGNIZER, Recognizer, get_recognizer
+from textsr.recognition.text import Reading, char_accuracy, normalize_text, words_match
 
 log = logging.getLogger("textsr.recognition")
 
-BATCH_SIZE = 32  # crops per forward pass; results do not depend on it (see textsr.recognition.reader)
-LATIN_SCRIPTS = (None, "Latin")  # ICDAR2017-MLT script field: other scripts are not read by english_g2
+LATIN_SCRIPTS = (None, "Latin")  # ICDAR2017-MLT script field: other scripts are not scored (english_g2 reads none)
 
 
 @contextlib.contextmanager
@@ -44,10 +47,28 @@ def _torch_threads(threads: int) -> Iterator[None]:
         torch.set_num_threads(old)
 
 
-def _reader(weights: str | os.PathLike, device: str) -> WordReader:
-    from textsr.util.device import resolve_device
+def _read(rec: Recognizer, crops: list, weights: str | os.PathLike, threads: int, device: str,
+          batch_size: int | None, names: list[str] | None = None) -> list[Reading]:
+    """Build `rec`'s reader and read `crops` (colour or grey, as rec.colour); names label bad crops (PP-OCR)."""
+    batch = rec.batch_size if batch_size is None else batch_size
+    if not rec.torch:
+        return rec.build(weights, threads, device).read(crops, batch_size=batch, names=names)
+    with _torch_threads(threads):
+        return rec.build(weights, threads, device).read(crops, batch_size=batch)
 
-    return WordReader(weights, resolve_device(device))
+
+def _score(record: dict, reading: Reading) -> None:
+    """Add what a reading of record["gt"] gives: read, confidence (4 decimals), correct, char_accuracy."""
+    record.update(read=reading.text, confidence=round(reading.confidence, 4),
+                  correct=words_match(record["gt"], reading.text),
+                  char_accuracy=round(char_accuracy(record["gt"], reading.text), 4))
+
+
+def _mean_char_accuracy(records: list[dict]) -> float | None:
+    """Mean char_accuracy of the records (unrounded per word), None without records."""
+    if not records:
+        return None
+    return sum(char_accuracy(r["gt"], r["read"]) for r in records) / len(records)
 
 
 def _ratio(numerator: int, denominator: int) -> float | None:
@@ -114,11 +135,12 @@ def recognize_testset(
     out_json: str | os.PathLike,
     *,
     weights: str | os.PathLike,
+    recognizer: str = DEFAULT_RECOGNIZER,
     coord_scale: float = 1.0,
     margin: float = MARGIN,
     threads: int = 1,
     device: str = "auto",
-    batch_size: int = BATCH_SIZE,
+    batch_size: int | None = None,
 ) -> dict:
     """Word accuracy on ground-truth crops and end-to-end word spotting of one condition of one test set.
 
@@ -131,15 +153,17 @@ def recognize_testset(
     detected box (`textsr.recognition.crops.expand_quad`; 0: the bare region).
 
     Word accuracy: every `scorable` GT word, rectified from its region (`crop_region`), correct when the reading
-    matches its transcription (`words_match`). End-to-end: a matched (gt, det) pair of the evaluation is a true
+    matches its transcription (`words_match`); crops are cut from the colour image for a colour recognizer, from
+    its grey version otherwise. End-to-end: a matched (gt, det) pair of the evaluation is a true
     positive when the detection's crop reads as the GT's transcription (`e2e_counts`); precision = TP / the
     protocol's care detections (n_det), recall = TP / its care GT (n_gt), as fractions.
-    Writes out_json (n_words, n_correct, accuracy, e2e_*, words, e2e_pairs; accuracy null without words, e2e
-    fields null without eval_json) and returns it.
+    Writes out_json (recognizer, n_words, n_correct, accuracy, char_accuracy, e2e_*, words, e2e_pairs; accuracy
+    and char_accuracy null without words, e2e fields null without eval_json) and returns it.
     """
     from textsr.evaluation import get_protocol, gt_files
 
     t0 = time.perf_counter()
+    rec = get_recognizer(recognizer)
     spec = get_protocol(protocol)
     gt_paths = gt_files(spec, Path(gt_dir))
     images = images_by_stem(images_dir)
@@ -152,19 +176,17 @@ def recognize_testset(
     for stem, gt_path in sorted(gt_paths.items(), key=lambda kv: kv[1].name):
         record = evaluation["per_image"].get(stem) if evaluation is not None else None
         _crop_image(spec.read_gt(gt_path), record, images[stem], stem, words, pairs, coord_scale=coord_scale,
-                    margin=margin, gt_path=gt_path, eval_json=eval_json)
-    with _torch_threads(threads):
-        reader = _reader(weights, device)
-        readings = reader.read(words.crops + pairs.crops, batch_size=batch_size)
-    for rec, reading in zip(words.records + pairs.records, readings):
-        rec.update(read=reading.text, confidence=round(reading.confidence, 4),
-                   correct=words_match(rec["gt"], reading.text))
+                    margin=margin, gt_path=gt_path, eval_json=eval_json, colour=rec.colour)
+    readings = _read(rec, words.crops + pairs.crops, weights, threads, device, batch_size)
+    for record, reading in zip(words.records + pairs.records, readings):
+        _score(record, reading)
     n_correct = sum(r["correct"] for r in words.records)
     result = {
-        "protocol": spec.name, "images_dir": str(images_dir), "gt_dir": str(gt_dir),
+        "recognizer": rec.name, "protocol": spec.name, "images_dir": str(images_dir), "gt_dir": str(gt_dir),
         "eval_json": None if eval_json is None else str(eval_json), "coord_scale": coord_scale, "margin": margin,
         "n_images": len(gt_paths), "n_words": len(words.records), "n_correct": n_correct,
-        "accuracy": _ratio(n_correct, len(words.records)), "words": words.records,
+        "accuracy": _ratio(n_correct, len(words.records)),
+        "char_accuracy": _mean_char_accuracy(words.records), "words": words.records,
         "e2e_tp": None, "e2e_n_gt": None, "e2e_n_det": None,
         "e2e_precision": None, "e2e_recall": None, "e2e_hmean": None, "e2e_pairs": pairs.records,
     }
@@ -173,7 +195,8 @@ def recognize_testset(
         p, r = ratio(tp, n_det), ratio(tp, n_gt)
         result.update(e2e_tp=tp, e2e_n_gt=n_gt, e2e_n_det=n_det, e2e_precision=p, e2e_recall=r, e2e_hmean=hmean(p, r))
     _dump(out_json, result)
-    log.info("recognize %s: %d/%d words read (accuracy %s), e2e H-mean %s, %.1f s", images_dir, n_correct,
+    log.info("recognize %s with %s: %d/%d words read (accuracy %s), e2e H-mean %s, %.1f s", images_dir, rec.name,
+             n_correct,
              len(words.records), result["accuracy"], result["e2e_hmean"], time.perf_counter() - t0)
     return result
 
@@ -193,28 +216,31 @@ def _load_evaluation(eval_json: str | os.PathLike | None, gt_paths: dict[str, Pa
 
 def _crop_image(regions: list[GTRegion], record: dict | None, image: Path, stem: str, words: _Pending,
                 pairs: _Pending, *, coord_scale: float, margin: float, gt_path: Path,
-                eval_json: str | os.PathLike | None) -> None:
+                eval_json: str | os.PathLike | None, colour: bool) -> None:
     """Append one image's crops: its `scorable` GT words to `words`, the detections of its evaluation's matched
-    (gt, det) pairs (record: its `per_image` entry, or None) to `pairs`; the image is read only when needed."""
+    (gt, det) pairs (record: its `per_image` entry, or None) to `pairs`; the image is read only when needed, and
+    cropped in RGB (colour) or grey."""
     if record is not None:
         _check_alignment(regions, record, gt_path, eval_json)
     wanted = [k for k, r in enumerate(regions) if scorable(r)]
     matches = record.get("matches", []) if record is not None else []
     if not wanted and not matches:
         return
-    gray = to_gray(read_image(image))
+    pixels = read_image(image) if colour else to_gray(read_image(image))
     for k in wanted:
-        words.crops.append(crop_region(gray, regions[k].points, coord_scale, margin))
+        words.crops.append(crop_region(pixels, regions[k].points, coord_scale, margin))
         words.records.append({"stem": stem, "index": k, "gt": regions[k].text})
     for g, d in matches:
-        pairs.crops.append(crop_region(gray, np.asarray(record["det"][d], dtype=np.float64), coord_scale, margin))
+        pairs.crops.append(crop_region(pixels, np.asarray(record["det"][d], dtype=np.float64), coord_scale, margin))
         pairs.records.append({"stem": stem, "gt_index": g, "det_index": d, "gt": regions[g].text})
 
 
-def _read_images(paths: list[Path], weights, threads: int, device: str, batch_size: int) -> list:
-    """Each image file of `paths` read as one word crop (grey), in order."""
-    with _torch_threads(threads):
-        return _reader(weights, device).read([to_gray(read_image(p)) for p in paths], batch_size=batch_size)
+def _read_images(paths: list[Path], recognizer: str, weights, threads: int, device: str,
+                 batch_size: int | None) -> list[Reading]:
+    """Each image file of `paths` read as one word crop (RGB or grey, as the recognizer wants), in order."""
+    rec = get_recognizer(recognizer)
+    crops = [read_image(p) if rec.colour else to_gray(read_image(p)) for p in paths]
+    return _read(rec, crops, weights, threads, device, batch_size, names=[str(p) for p in paths])
 
 
 def recognize_word_images(
@@ -223,20 +249,23 @@ def recognize_word_images(
     out_json: str | os.PathLike,
     *,
     weights: str | os.PathLike,
+    recognizer: str = DEFAULT_RECOGNIZER,
     threads: int = 1,
     device: str = "auto",
-    batch_size: int = BATCH_SIZE,
+    batch_size: int | None = None,
 ) -> dict:
     """TextZoom protocol: each image of `images_dir` is one word; accuracy = words read as their label / all.
 
     labels_tsv: `name<TAB>label` lines as `textsr.data.textzoom.write_labels` writes them (name = the HR file name,
     e.g. `easy_000000001.png`); an image is found by that file name, else by its stem (an SR output is
-    `<stem>.png`). Every labelled word counts, whatever its label, as TSRN's test does. Writes out_json (n_words,
-    n_correct, accuracy, words [{name, gt, read, confidence, correct}], e2e fields null) and returns it.
+    `<stem>.png`). Every labelled word counts, whatever its label, as TSRN's test does. Writes out_json (recognizer,
+    n_words, n_correct, accuracy, char_accuracy, words [{name, gt, read, confidence, correct, char_accuracy}], e2e
+    fields null) and returns it.
     """
     from textsr.data.textzoom import read_labels
 
     t0 = time.perf_counter()
+    name = get_recognizer(recognizer).name  # an unknown name fails before any image is read
     labels = read_labels(labels_tsv)
     files = list_images(images_dir)
     by_name = {p.name: p for p in files}
@@ -250,16 +279,18 @@ def recognize_word_images(
     unlabelled = len(files) - len(set(paths))
     if unlabelled:
         log.warning("%s: %d image(s) without a label in %s are not scored", images_dir, unlabelled, labels_tsv)
-    readings = _read_images(paths, weights, threads, device, batch_size)
-    records = [{"name": name, "gt": label, "read": r.text, "confidence": round(r.confidence, 4),
-                "correct": words_match(label, r.text)} for (name, label), r in zip(labels.items(), readings)]
+    readings = _read_images(paths, recognizer, weights, threads, device, batch_size)
+    records = [{"name": name, "gt": label} for name, label in labels.items()]
+    for record, reading in zip(records, readings):
+        _score(record, reading)
     n_correct = sum(r["correct"] for r in records)
-    result = {"images_dir": str(images_dir), "labels": str(labels_tsv), "n_words": len(records),
-              "n_correct": n_correct, "accuracy": _ratio(n_correct, len(records)), "words": records,
-              "e2e_precision": None, "e2e_recall": None, "e2e_hmean": None}
+    result = {"recognizer": name, "images_dir": str(images_dir),
+              "labels": str(labels_tsv), "n_words": len(records), "n_correct": n_correct,
+              "accuracy": _ratio(n_correct, len(records)), "char_accuracy": _mean_char_accuracy(records),
+              "words": records, "e2e_precision": None, "e2e_recall": None, "e2e_hmean": None}
     _dump(out_json, result)
-    log.info("recognize %s: %d/%d words read (accuracy %s), %.1f s", images_dir, n_correct, len(records),
-             result["accuracy"], time.perf_counter() - t0)
+    log.info("recognize %s with %s: %d/%d words read (accuracy %s), %.1f s", images_dir, recognizer, n_correct,
+             len(records), result["accuracy"], time.perf_counter() - t0)
     return result
 
 
@@ -268,11 +299,13 @@ def recognize_folder(
     out_tsv: str | os.PathLike,
     *,
     weights: str | os.PathLike,
+    recognizer: str = DEFAULT_RECOGNIZER,
     threads: int = 1,
     device: str = "auto",
-    batch_size: int = BATCH_SIZE,
+    batch_size: int | None = None,
 ) -> dict:
-    """Read every image of `input_dir` as one word crop; write `name<TAB>text` lines sorted by file name.
+    """Read every image of `input_dir` as one word crop with `recognizer`; write `name<TAB>text` lines sorted by
+    file name.
 
     The text is escaped as labels.tsv is (backslash, tab, newline: `textsr.data.textzoom.escape_label`).
     Returns {"n_images", "seconds"}.
@@ -281,6 +314,6 @@ def recognize_folder(
 
     t0 = time.perf_counter()
     files = sorted(list_images(input_dir), key=lambda p: p.name)
-    readings = _read_images(files, weights, threads, device, batch_size)
+    readings = _read_images(files, recognizer, weights, threads, device, batch_size)
     write_text_atomic(out_tsv, "".join(f"{p.name}\t{escape_label(r.text)}\n" for p, r in zip(files, readings)))
     return {"n_images": len(files), "seconds": round(time.perf_counter() - t0, 3)}

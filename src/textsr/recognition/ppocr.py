@@ -31,12 +31,12 @@ import math
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NamedTuple
 
 import cv2
 import numpy as np
 
 from textsr.data.weights import PPOCR_REC, PPOCR_PACKAGE, PPOCR_VERSION
+from textsr.recognition.text import Reading
 from textsr.util.onnx import install_checked, open_session, packaged_file
 
 PACKAGE, PACKAGE_VERSION = PPOCR_PACKAGE, PPOCR_VERSION
@@ -47,11 +47,6 @@ REC_HEIGHT = 48  # px, config.yaml Rec.rec_img_shape[1]
 REC_WIDTH = 320  # px, rec_img_shape[2]: the narrowest padded width (ratio 320 / 48)
 REC_BATCH = 6  # config.yaml Rec.rec_batch_num
 MIN_SIDE = 2  # px: a crop with a side under this is refused (textsr.recognition.crops.MIN_SIDE: unreadable)
-
-
-class Reading(NamedTuple):
-    text: str
-    confidence: float  # rapidocr's score: mean max probability of the kept CTC steps, in [0, 1]; 0 for no crop
 
 
 def rec_weights_source() -> Path:

@@ -20,23 +20,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NamedTuple
 
 import numpy as np
 import torch
 
 from textsr.recognition.ctc import decode_probabilities, ignore_indices
 from textsr.recognition.preprocess import align, padded_width, resize_to_height
+from textsr.recognition.text import Reading
 
 log = logging.getLogger("textsr.recognition")
 
 CONTRAST_THS = 0.1  # readtext default
 ADJUST_CONTRAST = 0.5  # readtext default
-
-
-class Reading(NamedTuple):
-    text: str
-    confidence: float  # EasyOCR's custom_mean, in [0, 1]; 0 for a crop too small to read
 
 
 class WordReader:

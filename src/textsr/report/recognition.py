@@ -1,4 +1,5 @@
-"""Reading, not only finding: `results/recognition_table.csv` and the figure of word accuracy beside H-mean."""
+"""Reading, not only finding: `results/recognition_table.csv` (a row per condition and recognizer) and the figure
+of word accuracy, per recognizer, beside H-mean."""
 
 from __future__ import annotations
 
@@ -19,9 +20,8 @@ from textsr.report.figures import (
     scale_label, unique,
 )
 
-RECOGNITION_COLUMNS = ["dataset", "scale", "condition", "method", "trainset", "seed", "n_words", "accuracy",
-                       "e2e_hmean"]
 KEY_COLUMNS = ["dataset", "scale", "condition", "method", "trainset", "seed"]
+RECOGNITION_COLUMNS = [*KEY_COLUMNS, "recognizer", "n_words", "accuracy", "char_accuracy", "e2e_hmean"]
 
 BAR_IN = 0.13  # in: height of one bar slot
 PANEL_EXTRA_IN = 0.32  # in: title and padding of one panel row
@@ -29,11 +29,64 @@ SEED_MARKER = {"marker": "o", "markersize": 1.8, "markerfacecolor": "black", "ma
                "linestyle": "none"}
 E2E_MARKER = {"marker": "D", "markersize": 3.0, "markerfacecolor": "black", "markeredgecolor": "white",
               "markeredgewidth": 0.5, "linestyle": "none"}
+E2E_SHAPES = ["D", "s", "^", "v", "P"]  # end-to-end marker of the 1st, 2nd, ... recognizer
 SEED_OFFSET = -0.24  # seed dots sit this far above a bar's centre (bar slots; the y axis is inverted)
 
 
 def _fraction(value) -> str:
     return "" if value is None else f"{float(value):.4f}"
+
+
+def _recognizer(path, result: dict, key: dict) -> str:
+    """The recognizer of one result: its JSON's `recognizer`, or the row key's; both given must agree."""
+    recorded, named = result.get("recognizer"), key.get("recognizer")
+    if recorded and named and recorded != named:
+        raise ValueError(f"{path}: read by {recorded!r}, but its row key names recognizer {named!r}")
+    if not (recorded or named):
+        raise ValueError(f"{path}: no recognizer named, neither in the file nor in its row key")
+    return recorded or named
+
+
+def _read_result(path, key: dict) -> tuple[dict, tuple[int, int, float | None]]:
+    """One recognition JSON -> (its table row, (n_words, n_correct, sum of per-word char accuracy or None))."""
+    missing = [k for k in KEY_COLUMNS if k not in key]
+    if missing:
+        raise ValueError(f"row key for {path} lacks {missing}")
+    with open(path, encoding="utf-8") as fh:
+        result = json.load(fh)
+    try:
+        n_words, n_correct = int(result["n_words"]), int(result["n_correct"])
+    except KeyError as exc:
+        raise ValueError(f"{path}: not a recognition result (no {exc.args[0]!r})") from None
+    char = result.get("char_accuracy")
+    row = {**{k: key[k] for k in KEY_COLUMNS}, "recognizer": _recognizer(path, result, key), "n_words": n_words,
+           "accuracy": _fraction(result.get("accuracy")), "char_accuracy": _fraction(char),
+           "e2e_hmean": _fraction(result.get("e2e_hmean"))}
+    return row, (n_words, n_correct, None if char is None else float(char) * n_words)
+
+
+def _average_rows(rows: list[dict], counts: list[tuple], averages: dict[str, Sequence[str]]) -> list[dict]:
+    """One row `dataset=name` per (scale, condition, seed, recognizer) that every dataset of averages[name] has:
+    n_words summed, accuracy and char_accuracy weighted by words (char_accuracy empty if a member lacks it)."""
+    out = []
+    for name, datasets in averages.items():
+        groups: dict[tuple, dict[str, int]] = {}
+        for i, row in enumerate(rows):
+            if row["dataset"] in datasets:
+                group = (str(row["scale"]), row["condition"], str(row["seed"]), row["recognizer"])
+                groups.setdefault(group, {})[row["dataset"]] = i
+        for members in groups.values():
+            if set(members) != set(datasets):
+                continue
+            n_words = sum(counts[i][0] for i in members.values())
+            n_correct = sum(counts[i][1] for i in members.values())
+            chars = [counts[i][2] for i in members.values()]
+            char = None if not n_words or None in chars else sum(chars) / n_words
+            first = rows[next(iter(members.values()))]
+            out.append({**first, "dataset": name, "n_words": n_words,
+                        "accuracy": _fraction(n_correct / n_words if n_words else None),
+                        "char_accuracy": _fraction(char), "e2e_hmean": ""})
+    return out
 
 
 def write_recognition_table(
@@ -45,41 +98,23 @@ def write_recognition_table(
 ) -> list[dict]:
     """`results/recognition_table.csv`: one row per recognition JSON, columns RECOGNITION_COLUMNS.
 
-    keys[i]: dataset, scale, condition, method, trainset, seed of jsons[i] (written as given). accuracy and
-    e2e_hmean are fractions with 4 decimals, empty where not measured (no scorable word; no detection JSON).
-    averages: {name: [datasets]} adds, after the rows, one row `dataset=name` per (scale, condition, seed) that
-    every listed dataset has: n_words summed, accuracy = sum(n_correct) / sum(n_words) (weighted by words, i.e.
-    by split size for TextZoom easy/medium/hard), e2e_hmean empty. Returns the rows written.
+    keys[i]: dataset, scale, condition, method, trainset, seed of jsons[i] (written as given), optionally
+    recognizer (else the JSON's `recognizer` field; both given must agree: ValueError naming the file).
+    accuracy (words read exactly), char_accuracy (mean over words of 1 - normalised edit distance) and e2e_hmean
+    are fractions with 4 decimals, empty where not measured (no scorable word; no detection JSON).
+    averages: {name: [datasets]} adds, after the rows, one row `dataset=name` per (scale, condition, seed,
+    recognizer) that every listed dataset has: n_words summed, accuracy = sum(n_correct) / sum(n_words),
+    char_accuracy likewise weighted by words (i.e. by split size for TextZoom easy/medium/hard), e2e_hmean empty.
+    Returns the rows written.
     """
     if len(jsons) != len(keys):
         raise ValueError(f"{len(jsons)} recognition files but {len(keys)} row keys")
     rows, counts = [], []
     for path, key in zip(jsons, keys):
-        missing = [k for k in KEY_COLUMNS if k not in key]
-        if missing:
-            raise ValueError(f"row key for {path} lacks {missing}")
-        with open(path, encoding="utf-8") as fh:
-            result = json.load(fh)
-        try:
-            n_words, n_correct = int(result["n_words"]), int(result["n_correct"])
-        except KeyError as exc:
-            raise ValueError(f"{path}: not a recognition result (no {exc.args[0]!r})") from None
-        rows.append({**{k: key[k] for k in KEY_COLUMNS}, "n_words": n_words,
-                     "accuracy": _fraction(result.get("accuracy")), "e2e_hmean": _fraction(result.get("e2e_hmean"))})
-        counts.append((n_words, n_correct))
-    for name, datasets in (averages or {}).items():
-        groups: dict[tuple, dict[str, int]] = {}
-        for i, row in enumerate(rows):
-            if row["dataset"] in datasets:
-                groups.setdefault((str(row["scale"]), row["condition"], str(row["seed"])), {})[row["dataset"]] = i
-        for members in groups.values():
-            if set(members) != set(datasets):
-                continue
-            n_words = sum(counts[i][0] for i in members.values())
-            n_correct = sum(counts[i][1] for i in members.values())
-            first = rows[next(iter(members.values()))]
-            rows.append({**{k: first[k] for k in KEY_COLUMNS}, "dataset": name, "n_words": n_words,
-                         "accuracy": _fraction(n_correct / n_words if n_words else None), "e2e_hmean": ""})
+        row, count = _read_result(path, key)
+        rows.append(row)
+        counts.append(count)
+    rows += _average_rows(rows, counts, averages or {})
     with atomic_path(Path(out_csv)) as tmp, open(tmp, "w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=RECOGNITION_COLUMNS, lineterminator="\n")
         writer.writeheader()
@@ -100,13 +135,15 @@ def _panel_runs(rows: Sequence[dict], value: str, scales_of: dict[str, list[int]
 
 
 def recognition_panels(recognition_rows: Sequence[dict], detection_rows: Sequence[dict],
-                       detector: str | None = None) -> tuple[list[tuple[str, int]], list[str], dict[str, dict]]:
-    """Tables -> (panels [(dataset, scale)], conditions, {"accuracy" | "hmean" | "e2e": {(dataset, scale,
-    condition): [% per run]}}).
+                       detector: str | None = None
+                       ) -> tuple[list[tuple[str, int]], list[str], list[str], dict[str, dict]]:
+    """Tables -> (panels [(dataset, scale)], conditions, recognizers, values), values = {"accuracy" | "e2e":
+    {recognizer: {(dataset, scale, condition): [% per run]}}, "hmean": {(dataset, scale, condition): [% per run]}}.
 
     Panels: every (test set, scale) of the recognition table, `hr` repeated in each scale's panel (a set with
-    only `hr` gets scale 1). Detection rows are those of `detector`, or of the first detector each test set has
-    in the table (the column is optional: a table without it has one detector).
+    only `hr` gets scale 1). Recognizers in table order ("" for a table without the column). Detection rows are
+    those of `detector`, or of the first detector each test set has in the table (the column is optional: a
+    table without it has one detector).
     """
     scales_of: dict[str, list[int]] = {}
     for r in recognition_rows:
@@ -117,15 +154,47 @@ def recognition_panels(recognition_rows: Sequence[dict], detection_rows: Sequenc
     panels = unique((r["dataset"], s) for r in recognition_rows
                     for s in (scales_of.get(r["dataset"], [1]) if r["condition"] == "hr" else [int(r["scale"])]))
     conditions = unique(r["condition"] for r in recognition_rows)
+    recognizers = unique(r.get("recognizer", "") for r in recognition_rows)
     first_detector: dict[str, str] = {}
     for r in detection_rows:
         first_detector.setdefault(r["dataset"], r.get("detector", ""))
     det = [r for r in detection_rows
            if r.get("detector", "") == (detector if detector is not None else first_detector[r["dataset"]])]
-    values = {"accuracy": _panel_runs(recognition_rows, "accuracy", scales_of),
-              "e2e": _panel_runs(recognition_rows, "e2e_hmean", scales_of),
+    by_rec = {rec: [r for r in recognition_rows if r.get("recognizer", "") == rec] for rec in recognizers}
+    values = {"accuracy": {rec: _panel_runs(rows, "accuracy", scales_of) for rec, rows in by_rec.items()},
+              "e2e": {rec: _panel_runs(rows, "e2e_hmean", scales_of) for rec, rows in by_rec.items()},
               "hmean": _panel_runs(det, "hmean", scales_of)}
-    return panels, conditions, values
+    return panels, conditions, recognizers, values
+
+
+def _draw_panel(ax, runs_of: dict, e2e_of: list[tuple[dict, dict]], key: tuple, conditions: list[str],
+                colours: dict[str, str]) -> bool:
+    """Bars of one panel: per condition the mean of runs_of[(*key, condition)] (% per seed), seed dots, and a
+    marker per (e2e runs, marker style) of e2e_of at its mean; the mean printed right of the bar. Returns whether
+    any bar was drawn."""
+    dataset, scale = key
+    to_text = blended_transform_factory(ax.transAxes, ax.transData)
+    drawn = False
+    for y, cond in enumerate(conditions):
+        runs = runs_of.get((dataset, scale, cond))
+        if not runs:
+            continue
+        drawn = True
+        mean = statistics.fmean(runs)
+        ax.barh(y, mean, height=0.78, color=colours[cond], edgecolor="none")
+        if len(runs) > 1:
+            ax.plot(runs, [y + SEED_OFFSET] * len(runs), clip_on=False, zorder=3, **SEED_MARKER)
+        for e2e_runs, style in e2e_of:
+            e2e = e2e_runs.get((dataset, scale, cond))
+            if e2e:
+                ax.plot([statistics.fmean(e2e)], [y], clip_on=False, zorder=3, **style)
+        ax.text(1.03, y, f"{mean:.1f}", transform=to_text, va="center", ha="left", fontsize=SMALL_PT, clip_on=False)
+    return drawn
+
+
+def _e2e_styles(recognizers: list[str]) -> list[dict]:
+    """The end-to-end marker of each recognizer: E2E_MARKER's diamond for the first, then other shapes."""
+    return [{**E2E_MARKER, "marker": E2E_SHAPES[i % len(E2E_SHAPES)]} for i in range(len(recognizers))]
 
 
 def plot_recognition(
@@ -136,45 +205,39 @@ def plot_recognition(
     *,
     detector: str | None = None,
 ) -> None:
-    """Word accuracy (left) beside detection H-mean (right), one row of panels per (test set, scale), one bar per
-    condition.
+    """Word accuracy, one column of panels per recognizer (titled by its name when there are several), beside
+    detection H-mean (right column); one row of panels per (test set, scale), one bar per condition.
 
-    Bars: means over training seeds (%); small black dots: each seed, for conditions with 2+ seeds; black diamond
-    on the H-mean bar: end-to-end word-spotting H-mean (a detection that is also read correctly), mean over
-    seeds. A test set without detection rows (TextZoom's word crops) has an empty right panel. Values are
-    printed right of each bar. Width COLUMN_WIDTH; height grows with panels and conditions.
+    Bars: means over training seeds (%); small black dots: each seed, for conditions with 2+ seeds; markers on
+    the H-mean bar: end-to-end word-spotting H-mean (a detection that is also read correctly), mean over seeds,
+    a diamond for the first recognizer and another shape per further one. A test set without detection rows
+    (TextZoom's word crops) has an empty right panel. Values are printed right of each bar. Width COLUMN_WIDTH
+    for one recognizer, half a column more per further one; height grows with panels and conditions.
     """
     rec_rows = read_csv(recognition_csv)
     if not rec_rows:
         raise ValueError(f"{recognition_csv}: no rows")
-    panels, conditions, values = recognition_panels(rec_rows, read_csv(detection_csv), detector)
-    colours = condition_colours(conditions)
-    labels = condition_labels(conditions)
+    panels, conditions, recognizers, values = recognition_panels(rec_rows, read_csv(detection_csv), detector)
+    colours, labels, styles = condition_colours(conditions), condition_labels(conditions), _e2e_styles(recognizers)
+    several = len(recognizers) > 1
+    columns = [("accuracy", rec, rec if several else "word accuracy") for rec in recognizers]
+    columns.append(("hmean", None, "detection H-mean"))
     height = len(panels) * (len(conditions) * BAR_IN + PANEL_EXTRA_IN) + 0.55
     with paper_style():
-        fig = new_figure(COLUMN_WIDTH, height)
-        axes = fig.subplots(len(panels), 2, squeeze=False, sharex=True, sharey=True)
-        for i, (dataset, scale) in enumerate(panels):
-            for j, (name, title) in enumerate((("accuracy", "word accuracy"), ("hmean", "detection H-mean"))):
+        fig = new_figure(COLUMN_WIDTH * len(columns) / 2, height)
+        axes = fig.subplots(len(panels), len(columns), squeeze=False, sharex=True, sharey=True)
+        for i, key in enumerate(panels):
+            for j, (name, rec, title) in enumerate(columns):
                 ax = axes[i][j]
-                to_text = blended_transform_factory(ax.transAxes, ax.transData)
-                for y, cond in enumerate(conditions):
-                    runs = values[name].get((dataset, scale, cond))
-                    if not runs:
-                        continue
-                    mean = statistics.fmean(runs)
-                    ax.barh(y, mean, height=0.78, color=colours[cond], edgecolor="none")
-                    if len(runs) > 1:
-                        ax.plot(runs, [y + SEED_OFFSET] * len(runs), clip_on=False, zorder=3, **SEED_MARKER)
-                    e2e = values["e2e"].get((dataset, scale, cond)) if name == "hmean" else None
-                    if e2e:
-                        ax.plot([statistics.fmean(e2e)], [y], clip_on=False, zorder=3, **E2E_MARKER)
-                    ax.text(1.03, y, f"{mean:.1f}", transform=to_text, va="center", ha="left", fontsize=SMALL_PT,
-                            clip_on=False)
-                if not any(values[name].get((dataset, scale, c)) for c in conditions):
+                if name == "accuracy":
+                    drawn = _draw_panel(ax, values["accuracy"][rec], [], key, conditions, colours)
+                else:
+                    e2e_of = [(values["e2e"][r], style) for r, style in zip(recognizers, styles)]
+                    drawn = _draw_panel(ax, values["hmean"], e2e_of, key, conditions, colours)
+                if not drawn:
                     ax.text(0.5, 0.5, "no detection results" if name == "hmean" else "no scorable words",
                             transform=ax.transAxes, ha="center", va="center", fontsize=SMALL_PT, color="#666666")
-                ax.set_title(f"{dataset}, {scale_label(scale)}: {title}" if j == 0 else title, loc="left", pad=2,
+                ax.set_title(f"{key[0]}, {scale_label(key[1])}: {title}" if j == 0 else title, loc="left", pad=2,
                              fontsize=SMALL_PT)
                 ax.set_xlim(0, 102)
                 ax.set_ylim(len(conditions) - 0.5, -0.5)
@@ -183,9 +246,10 @@ def plot_recognition(
                 ax.set_xticks([0, 50, 100])
                 ax.grid(axis="x", linewidth=0.4, color="#DDDDDD")
                 ax.set_axisbelow(True)
-        fig.supxlabel("%", fontsize=SMALL_PT)
-        handles = [Patch(color="#999999", label="mean over seeds"),
-                   Line2D([], [], label="each seed", **SEED_MARKER),
-                   Line2D([], [], label="end-to-end H-mean", **E2E_MARKER)]
-        fig.legend(handles=handles, loc="outside upper center", ncol=3, handletextpad=0.4)
+        fig.supxlabel("word accuracy of each recognizer, detection H-mean (%)" if several else
+                      "%" + (f" (recognizer: {recognizers[0]})" if recognizers[0] else ""), fontsize=SMALL_PT)
+        handles = [Patch(color="#999999", label="mean over seeds"), Line2D([], [], label="each seed", **SEED_MARKER)]
+        handles += [Line2D([], [], label="end-to-end H-mean" + (f", {rec}" if several else ""), **style)
+                    for rec, style in zip(recognizers, styles)]
+        fig.legend(handles=handles, loc="outside upper center", ncol=2 if several else 3, handletextpad=0.4)
     save_figure(fig, out_pdf, out_png)

@@ -3,7 +3,10 @@ CRAFT number for its detector (config `craft_reproduction`), before anyone reads
 
 A reference applies to an `hr` row of the same data set whose detector name equals the reference's, or equals it
 once a trailing `-fallback` is removed (the General model standing in for missing optional weights is the General
-model at the craft defaults: its reference is that model's). Differences are in H-mean points (percent).
+model at the craft defaults: its reference is that model's). A reference for a detector whose weights were missing
+(the LinkRefiner's CTW-1500 number, with the General model standing in) keeps its row, without a difference: its
+`check` names the files the reference needs (`needs craft_refiner_CTW1500.pth`). Differences are in H-mean points
+(percent).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from textsr.inference.detectors import REFINER_FILE, WEIGHTS
 from textsr.util.atomic import atomic_path
 
 COLUMNS = ["dataset", "detector", "precision", "recall", "hmean", "ref_precision", "ref_recall", "ref_hmean",
@@ -24,22 +28,45 @@ def _points(value) -> str:
     return "" if value in (None, "") else f"{100.0 * float(value):.1f}"
 
 
+def needed_files(detector: str) -> list[str]:
+    """The optional weights files a detector name needs: needed_files("general+refiner-poly") =
+    ["craft_refiner_CTW1500.pth"], needed_files("ic15-box-t0.85") = ["craft_ic15_20k.pth"], general: []."""
+    model, _, _ = detector.partition("-")
+    short, refiner = model.removesuffix("+refiner"), model.endswith("+refiner")
+    files = [file for file, name in WEIGHTS.values() if name == short and name != "general"]
+    return files + ([REFINER_FILE] if refiner else [])
+
+
+def _row(row: Mapping, ref: Mapping, diff_points: str, check: str) -> dict:
+    return {"dataset": row["dataset"], "detector": row["detector"], "precision": _points(row["precision"]),
+            "recall": _points(row["recall"]), "hmean": _points(row["hmean"]),
+            "ref_precision": _points(ref.get("precision")), "ref_recall": _points(ref.get("recall")),
+            "ref_hmean": _points(ref["hmean"]), "diff_points": diff_points, "check": check, "source": ref["source"]}
+
+
 def reproduction_rows(hr_rows: Sequence[Mapping], references: Sequence[Mapping]) -> list[dict]:
     """One row per (reference, matching hr row): ours and the reference in points, the difference, and `check`:
-    "ok" when |difference| <= the reference's tolerance (default 0.005 = 0.5 points), else "CHECK"."""
-    out = []
+    "ok" when |difference| <= the reference's tolerance (default 0.005 = 0.5 points), else "CHECK". A reference that
+    matches no row, on a data set detected with a `-fallback` detector, gets one row per such detector, no
+    difference, and `check` "needs <files>" (the weights its detector needs, absent at planning time), unless
+    another reference of that data set was compared (IC15: the General model's number stands for the fallback)."""
+    out, unmatched = [], []
     for ref in references:
+        matched = False
         for row in hr_rows:
             if row["dataset"] != ref["dataset"] or row["detector"].removesuffix(FALLBACK) != ref["detector"]:
                 continue
+            matched = True
             diff = float(row["hmean"]) - float(ref["hmean"])
             ok = abs(diff) <= float(ref.get("tolerance", 0.005)) + 1e-12
-            out.append({"dataset": row["dataset"], "detector": row["detector"],
-                        "precision": _points(row["precision"]), "recall": _points(row["recall"]),
-                        "hmean": _points(row["hmean"]), "ref_precision": _points(ref.get("precision")),
-                        "ref_recall": _points(ref.get("recall")), "ref_hmean": _points(ref["hmean"]),
-                        "diff_points": f"{100.0 * diff:+.1f}", "check": "ok" if ok else "CHECK",
-                        "source": ref["source"]})
+            out.append(_row(row, ref, f"{100.0 * diff:+.1f}", "ok" if ok else "CHECK"))
+        if not matched and needed_files(ref["detector"]):
+            unmatched.append(ref)
+    compared = {r["dataset"] for r in out}
+    for ref in unmatched:
+        needs = "needs " + " ".join(needed_files(ref["detector"]))
+        out += [_row(row, ref, "", needs) for row in hr_rows if row["dataset"] == ref["dataset"]
+                and row["dataset"] not in compared and row["detector"].endswith(FALLBACK)]
     return out
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Mapping
 
 BASELINES = ("hr", "lr", "bicubic", "rcan-official")
 _TRAINED = re.compile(r"^(?P<method>[a-z0-9_]+)@(?P<trainset>[a-z0-9_]+)-s(?P<seed>\d+)$")
@@ -51,3 +51,28 @@ class Condition:
 
 def trained_name(method: str, trainset: str, seed: int) -> str:
     return f"{method}@{trainset}-s{seed}"
+
+
+def twins(methods: Mapping[str, Mapping], method: str) -> list[str]:
+    """The methods a distilled method is compared with: same arch, model and train options, and a strict subset of
+    its additions (attention gates, CRAFT distillation, an SR teacher) - e.g. rcan_dat: rcan and rcan_sa;
+    rcan10x6_fakd_dat: rcan10x6, rcan10x6_sa, rcan10x6_fakd, rcan10x6_dat. `methods`: the config's methods."""
+    def parts(name):
+        return {k for k in ("attention", "distill", "kd") if methods[name].get(k) is not None}
+
+    def base(name):
+        m = methods[name]
+        return (m.get("arch", name), repr(m.get("model")), repr(m.get("train")))
+
+    mine = parts(method)
+    if not mine & {"distill", "kd"}:
+        return []
+    out = []
+    for other in methods:
+        theirs = parts(other)
+        if other == method or base(other) != base(method) or not theirs < mine:
+            continue
+        if any(methods[other][k] != methods[method][k] for k in theirs):
+            continue
+        out.append(other)
+    return out

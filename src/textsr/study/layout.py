@@ -29,6 +29,9 @@ WEIGHTS_VERIFIED = WEIGHTS + ".verified"
 DOWNLOAD = DOWNLOADS_DIR + "/{file}"
 #: a file of the data set catalogue, downloaded or placed by hand, checksummed
 DOWNLOAD_VERIFIED = DOWNLOAD + ".verified"
+#: sha256 of each download, cached under its size, mtime, ctime and inode (`textsr.data.stamps.DigestCache`); hidden,
+#: like Snakemake's own records, so `--list-untracked` leaves it out
+DIGEST_CACHE = DOWNLOADS_DIR + "/.digests.json"
 
 #: one prepared data set; `{dataset}` is the folder: the catalogue key for real data, else the config name
 DATASET = DATASETS_DIR + "/{dataset}"
@@ -65,9 +68,9 @@ DET = RESULTS_DIR + "/det/{condition}/{dataset}/x{scale}/{detector}"
 EVAL = RESULTS_DIR + "/eval/{condition}/{dataset}/x{scale}/{detector}.json"
 EVAL_SR = RESULTS_DIR + "/eval_sr/{condition}/{dataset}/x{scale}.json"
 #: recognition on a test set's detections
-RECOGNITION = RESULTS_DIR + "/recognition/{condition}/{dataset}/x{scale}/{detector}.json"
+RECOGNITION = RESULTS_DIR + "/recognition/{recognizer}/{condition}/{dataset}/x{scale}/{detector}.json"
 #: recognition of a word set (one word per image)
-RECOGNITION_WORDS = RESULTS_DIR + "/recognition/{condition}/{dataset}/x{scale}.json"
+RECOGNITION_WORDS = RESULTS_DIR + "/recognition/{recognizer}/{condition}/{dataset}/x{scale}.json"
 
 DETECTION_TABLE = RESULTS_DIR + "/detection_table.csv"
 SR_TABLE = RESULTS_DIR + "/sr_table.csv"
@@ -108,9 +111,9 @@ JOB_STEMS = {
     "detect": "detect/{condition}/{dataset}/x{scale}/{detector}",
     "evaluate": "evaluate/{condition}/{dataset}/x{scale}/{detector}",
     "sr_metrics": "sr_metrics/{condition}/{dataset}/x{scale}",
-    "recognizer_weights": "recognizer_weights",
-    "recognize": "recognize/{condition}/{dataset}/x{scale}/{detector}",
-    "recognize_words": "recognize_words/{condition}/{dataset}/x{scale}",
+    "recognizer_weights": "recognizer_weights/{file}",
+    "recognize": "recognize/{recognizer}/{condition}/{dataset}/x{scale}/{detector}",
+    "recognize_words": "recognize_words/{recognizer}/{condition}/{dataset}/x{scale}",
     "detection_table": "detection_table",
     "sr_table": "sr_table",
     "summary_table": "summary_table",

@@ -15,8 +15,9 @@ from typing import Any, Mapping
 
 from textsr.data import catalog as CATALOG
 from textsr.inference.detectors import resolve_detector
+from textsr.recognition.recognizers import DEFAULT_RECOGNIZER
 from textsr.study import layout
-from textsr.study.conditions import BASELINES, Condition, trained_name  # noqa: F401 (re-exported)
+from textsr.study.conditions import BASELINES, Condition, trained_name, twins  # noqa: F401 (re-exported)
 from textsr.train.spec import MethodSpec, resolve_options as resolve_method, teacher_cache_key
 
 #: protocols whose ground truth carries transcriptions the recognizer can be scored on
@@ -125,6 +126,10 @@ class Plan:
         """Written last by the data rules: the marker that a data set is complete."""
         return layout.MANIFEST.format(dataset=self._folder(name))
 
+    def dataset_dir(self, name: str) -> str:
+        """The prepared data set's folder (a data rule's directory output; its images, ground truth and native LR)."""
+        return layout.DATASET.format(dataset=self._folder(name))
+
     def split(self, name: str, role: str) -> str:
         """The split playing `role` (test sets and SR benchmarks: test; training sets: train)."""
         return self.role_spec(name, role).get("split", "train" if role == "train" else "test")
@@ -158,10 +163,31 @@ class Plan:
         return not self.native_lr(name, role) or int(scale) in self.native_scales(name, role)
 
     def lr_dir(self, name: str, role: str, scale: int) -> str:
-        """LR images of a set in a role: its own (`lr: native`) or the pipeline's MATLAB-bicubic degradation."""
+        """LR images of a set in a role: its own (`lr: native`) or the pipeline's MATLAB-bicubic degradation (a test
+        set's: that of its `image_set`)."""
         if self.native_lr(name, role):
             return layout.NATIVE_LR.format(dataset=self._folder(name), split=self.split(name, role), scale=int(scale))
+        if role == "test":
+            name = self.image_set(name)
         return layout.LR.format(dataset=name, split="train" if role == "train" else "test", scale=int(scale))
+
+    def image_set(self, name: str) -> str:
+        """The test set whose name keys the LR, SR folders of test set `name`: the first test set (config order) with
+        the same images (data set, split, LR source), so that two ground-truth variants of one image set (ctw1500,
+        ctw1500_2020) degrade and super-resolve once. Other sets: `name`."""
+        if name not in self.testsets:
+            return name
+        key = self._images_key(name)
+        return next(n for n in self.testsets if self._images_key(n) == key)
+
+    def detection_set(self, name: str) -> str:
+        """The test set whose name keys test set `name`'s detections: the first with the same images and the same
+        detector (so its detections are made once; evaluation stays per ground-truth variant)."""
+        key = (self._images_key(name), self.detector(name)["name"])
+        return next(n for n in self.testsets if (self._images_key(n), self.detector(n)["name"]) == key)
+
+    def _images_key(self, name: str) -> tuple:
+        return (self._folder(name), self.sets[name]["source"], self.split(name, "test"), self.native_lr(name, "test"))
 
     def eval_role(self, name: str) -> str:
         """The role whose split is scored for PSNR/SSIM: test for a test set, sr for an SR benchmark."""
@@ -308,33 +334,8 @@ class Plan:
         return layout.TEACHER.format(trainset=trainset, teacher=key)
 
     def twins(self, method: str) -> list[str]:
-        """The methods a distilled method is compared with: same arch, model and train options, and a strict
-        subset of its additions (attention gates, CRAFT distillation, an SR teacher) - e.g. rcan_dat: rcan and
-        rcan_sa; rcan10x6_fakd_dat: rcan10x6, rcan10x6_sa, rcan10x6_fakd, rcan10x6_dat."""
-        def parts(name):
-            m = self.methods[name]
-            return {k for k in ("attention", "distill", "kd") if m.get(k) is not None}
-
-        def base(name):
-            m = self.methods[name]
-            return (self.arch(name), repr(m.get("model")), repr(m.get("train")))
-
-        mine = parts(method)
-        if not mine & {"distill", "kd"}:
-            return []
-        out = []
-        for other in self.methods:
-            theirs = parts(other)
-            if other == method or base(other) != base(method) or not theirs < mine:
-                continue
-            if "attention" in theirs and self.methods[other]["attention"] != self.methods[method]["attention"]:
-                continue
-            if "distill" in theirs and self.methods[other]["distill"] != self.methods[method]["distill"]:
-                continue
-            if "kd" in theirs and self.methods[other]["kd"] != self.methods[method]["kd"]:
-                continue
-            out.append(other)
-        return out
+        """The methods a distilled method is compared with (`textsr.study.conditions.twins`)."""
+        return twins(self.methods, method)
 
     def comparison_pairs(self) -> list[tuple[str, str]]:
         """(a, b) condition labels to compare: every condition against bicubic; every distilled model against its
@@ -381,7 +382,8 @@ class Plan:
             return self.hr_dir(dataset, self.eval_role(dataset))
         if condition == "lr":
             return self.lr_dir(dataset, self.eval_role(dataset), scale)
-        return layout.SR.format(condition=condition, dataset=dataset, scale=int(scale))
+        name = self.image_set(dataset) if dataset in self.testsets else dataset
+        return layout.SR.format(condition=condition, dataset=name, scale=int(scale))
 
     def _job_keys(self, condition: str, dataset: str, scale: int) -> dict:
         """The wildcards of a detection job (condition, dataset, scale, the set's detector name)."""
@@ -389,7 +391,8 @@ class Plan:
                 "detector": self.detector(dataset)["name"]}
 
     def det_dir(self, condition: str, dataset: str, scale: int) -> str:
-        return layout.DET.format(**self._job_keys(condition, dataset, scale))
+        """Detections of test set `dataset` (made once per `detection_set`)."""
+        return layout.DET.format(**self._job_keys(condition, self.detection_set(dataset), scale))
 
     def eval_json(self, condition: str, dataset: str, scale: int) -> str:
         return layout.EVAL.format(**self._job_keys(condition, dataset, scale))
@@ -436,10 +439,23 @@ class Plan:
         if not self.config.get("recognition", {}).get("enabled", True):
             return []
         rows = []
+        for recognizer in self.recognizers:
+            rows += self._recognition_rows(recognizer)
+        return list({r["path"]: r for r in rows}.values())
+
+    @property
+    def recognizers(self) -> list[str]:
+        """The recognizers that read every condition (config `recognition.recognizers`, schema default)."""
+        return list(self.config.get("recognition", {}).get("recognizers") or [DEFAULT_RECOGNIZER])
+
+    def _recognition_rows(self, recognizer: str) -> list[dict]:
+        rows = []
         for condition, dataset, scale in self.detection_jobs():
             if self.transcribed(dataset):
+                keys = self._job_keys(condition, dataset, scale)
                 rows.append({"dataset": dataset, "scale": scale, **Condition.parse(condition).columns(),
-                             "path": layout.RECOGNITION.format(**self._job_keys(condition, dataset, scale))})
+                             "recognizer": recognizer,
+                             "path": layout.RECOGNITION.format(recognizer=recognizer, **keys)})
         for dataset in self.word_sets():
             for scale in self.scales:
                 if not self.has_scale(dataset, "sr", scale):
@@ -448,8 +464,10 @@ class Plan:
                 for c in conditions:
                     s = 1 if c == "hr" else scale
                     rows.append({"dataset": dataset, "scale": s, **Condition.parse(c).columns(),
-                                 "path": layout.RECOGNITION_WORDS.format(condition=c, dataset=dataset, scale=s)})
-        return list({r["path"]: r for r in rows}.values())
+                                 "recognizer": recognizer,
+                                 "path": layout.RECOGNITION_WORDS.format(recognizer=recognizer, condition=c,
+                                                                         dataset=dataset, scale=s)})
+        return rows
 
     def word_set_groups(self) -> dict[str, list[str]]:
         """Word sets grouped by catalogue data set, for split-size-weighted averages (TextZoom easy/medium/hard)."""
