@@ -61,12 +61,17 @@ def _env(tree: Path) -> dict:
     return {**os.environ, "PYTHONPATH": str(tree / "src")}
 
 
-def time_dry_run(tree: Path, wd: Path, config: str) -> tuple[float, float]:
-    """(wall, CPU) seconds of `snakemake -n --configfile=<config>` in `wd` with `tree`'s library; CPU = user +
+#: what is timed: `-n`, the command as users type it (the base prints every job, the working tree the job table);
+#: `-np`, the full job listing on both sides, so that only planning differs
+FLAGS = ("-n", "-np")
+
+
+def time_dry_run(tree: Path, wd: Path, config: str, flag: str) -> tuple[float, float]:
+    """(wall, CPU) seconds of `snakemake <flag> --configfile=<config>` in `wd` with `tree`'s library; CPU = user +
     system time of the Snakemake process (less sensitive than wall time to other load on the machine)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    run = subprocess.run([sys.executable, "-m", "snakemake", "-np", f"--configfile={config}"], cwd=wd,
+    run = subprocess.run([sys.executable, "-m", "snakemake", flag, f"--configfile={config}"], cwd=wd,
                          env=_env(tree), capture_output=True, text=True)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -76,14 +81,19 @@ def time_dry_run(tree: Path, wd: Path, config: str) -> tuple[float, float]:
 
 
 def bench(base: Path, tmp: Path, config: str, runs: int) -> None:
+    for flag in FLAGS:
+        _bench(base, tmp, config, runs, flag)
+
+
+def _bench(base: Path, tmp: Path, config: str, runs: int, flag: str) -> None:
     sides = {"base": (base, workdir(base, tmp / "wd-base")), "tree": (ROOT, workdir(ROOT, tmp / "wd-tree"))}
     times: dict[str, list[tuple[float, float]]] = {k: [] for k in sides}
     for _ in range(runs):
         for side, (tree, wd) in sides.items():
-            times[side].append(time_dry_run(tree, wd, config))
+            times[side].append(time_dry_run(tree, wd, config, flag))
     wall = {k: statistics.median(t[0] for t in v) for k, v in times.items()}
     cpu = {k: statistics.median(t[1] for t in v) for k, v in times.items()}
-    print(f"snakemake -n --configfile={config}   ({runs} runs each, alternating; medians)")
+    print(f"snakemake {flag} --configfile={config}   ({runs} runs each, alternating; medians)")
     for side, (tree, _) in sides.items():
         runs_text = ", ".join(f"{w:.1f}" for w, _ in times[side])
         print(f"  {side:5s} wall {wall[side]:7.2f} s  cpu {cpu[side]:7.2f} s   wall runs: {runs_text}   ({tree})")

@@ -1,4 +1,4 @@
-"""Replicas of the official archives (tests/replicas.py): complete, small, and prepared + parsed like the real ones."""
+"""Replicas of the official archives (tests/replicas/): complete, small, and prepared + parsed like the real ones."""
 
 from __future__ import annotations
 

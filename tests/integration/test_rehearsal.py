@@ -1,6 +1,6 @@
 """The paper run rehearsed on CPU: `configs/rehearsal.yaml` end to end on replicas of every official archive.
 
-From the archives in `resources/downloads/` (tests/replicas.py, real samples where there are some) to the detection,
+From the archives in `resources/downloads/` (tests/replicas/, real samples where there are some) to the detection,
 SR and recognition tables, the CRAFT reproduction check and the comparisons, through the same rules, per-set
 detectors and data paths as `configs/paper.yaml`. Written by the test into a copy of the workflow:
   * resources/downloads/: `write_replicas(..., samples=../shared/samples)`: ICDAR 2015 (3 test images), MSRA-TD500

@@ -8,9 +8,9 @@ reruns (only) the stages that use it.
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import importlib.util
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -39,24 +39,36 @@ def _is_package(name: str) -> bool:
     return (_package_root().joinpath(*name.split(".")[1:]) / "__init__.py").is_file()
 
 
+#: `import a.b as c, d` and `from .x import (y, z)` statements, at any indentation (imports inside functions count)
+_IMPORT = re.compile(r"^[ \t]*import[ \t]+([^\n#;]+)", re.M)
+_FROM = re.compile(r"^[ \t]*from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]*)", re.M)
+
+
+def _names(text: str) -> list[str]:
+    """`a as b, c` / `(a,\n b)  # note` -> ["a", "c"] / ["a", "b"]."""
+    text = re.sub(r"#[^\n]*", "", text).strip("() \n")
+    return [part.split()[0] for part in text.replace("\n", ",").split(",") if part.strip()]
+
+
 @lru_cache(maxsize=None)
 def _imported(name: str, path: Path) -> set[str]:
-    """`textsr` modules named by the import statements of one file (also those inside functions)."""
+    """`textsr` modules named by the import statements of one file (also those inside functions).
+
+    Read with two regular expressions, not the ast module: parsing every module was most of the planner's own time
+    at parse time. An import-like line inside a string adds a module (a hash covering one module too many is
+    harmless); tests/test_provenance.py checks that every real module gives what its syntax tree gives."""
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-    found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
-        if isinstance(node, ast.Import):
-            found.update(a.name for a in node.names if a.name.split(".")[0] == PACKAGE)
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:  # relative: from . import x / from ..a import b
-                base = package.split(".")[: len(package.split(".")) - node.level + 1]
-                module = ".".join(base + ([node.module] if node.module else []))
-            else:
-                module = node.module or ""
-            if module.split(".")[0] != PACKAGE:
-                continue
-            found.add(module)
-            found.update(f"{module}.{a.name}" for a in node.names)  # `from textsr import degrade`
+    source = path.read_text(encoding="utf-8").replace("\\\n", " ")
+    found: set[str] = {m for text in _IMPORT.findall(source) for m in _names(text) if m.split(".")[0] == PACKAGE}
+    for module, text in _FROM.findall(source):
+        level = len(module) - len(module.lstrip("."))
+        if level:  # relative: from . import x / from ..a import b
+            base = package.split(".")[: len(package.split(".")) - level + 1]
+            module = ".".join(base + ([module[level:]] if module[level:] else []))
+        if module.split(".")[0] != PACKAGE:
+            continue
+        found.add(module)
+        found.update(f"{module}.{n}" for n in _names(text))  # `from textsr import degrade`
     return {m for m in found if _source(m) is not None}
 
 
