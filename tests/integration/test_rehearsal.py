@@ -69,8 +69,6 @@ def rehearsal(tmp_path_factory) -> dict:
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-8000:]
     print(f"rehearsal DAG: {seconds:.0f} s")
     config = yaml.safe_load((wd / CONFIG).read_text())
-    # the plan as the workflow saw it: optional weights looked up in the run's folder, not in the test's cwd
-    config["weights_dir"] = str(wd / "resources" / "weights")
     return {"wd": wd, "replicas": replicas, "user": user, "config": config, "log": run.stdout + run.stderr}
 
 
@@ -78,7 +76,8 @@ def rehearsal(tmp_path_factory) -> dict:
 def plan(rehearsal):
     from textsr.study.plan import Plan
 
-    return Plan(rehearsal["config"])
+    # the plan as the workflow saw it: optional weights looked up in the run's folder, not in the test's cwd
+    return Plan(rehearsal["config"], weights_dir=rehearsal["wd"] / "resources" / "weights")
 
 
 def _rows(path: Path) -> list[dict]:
