@@ -207,3 +207,15 @@ def test_official_values_are_those_of_craft_pytorch_test_py():
     # --canvas_size 1280, --mag_ratio 1.5 (the reference of every detector name)
     assert detectors.OFFICIAL == {"text_threshold": 0.7, "link_threshold": 0.4, "low_text": 0.4,
                                   "canvas_size": 1280, "mag_ratio": 1.5}
+
+
+def test_the_schemas_recognizer_names_are_the_registrys():
+    """The config may name exactly the registered recognizers (textsr.recognition.recognizers is their home; the
+    schema repeats the names only to refuse a typo before anything runs), and its default starts with the
+    registry's default."""
+    from textsr.recognition.recognizers import DEFAULT_RECOGNIZER, RECOGNIZERS
+
+    schema = yaml.safe_load((ROOT / "workflow" / "schemas" / "config.schema.yaml").read_text())
+    recognizers = schema["properties"]["recognition"]["properties"]["recognizers"]
+    assert sorted(recognizers["items"]["enum"]) == sorted(RECOGNIZERS)
+    assert recognizers["default"][0] == DEFAULT_RECOGNIZER
