@@ -139,11 +139,17 @@ class Plan:
 
     def gt_dir(self, name: str) -> str:
         """Native ground-truth folder of a test set (catalogue: its chosen variant, e.g. test/gt_2020)."""
-        spec, split = self.testsets[name], self.split(name, "test")
-        if spec["source"] == "catalog":
-            return layout.DATASET_PATH.format(dataset=self._folder(name),
-                                              path=CATALOG.gt_dir(spec["catalog"], split, spec.get("gt")))
-        return layout.GT.format(dataset=self._folder(name), split=split)
+        return self._gt_dirs[name]
+
+    @cached_property
+    def _gt_dirs(self) -> dict[str, str]:
+        dirs = {}
+        for name, spec in self.testsets.items():
+            split = self.split(name, "test")
+            dirs[name] = (layout.DATASET_PATH.format(dataset=self._folder(name),
+                                                     path=CATALOG.gt_dir(spec["catalog"], split, spec.get("gt")))
+                          if spec["source"] == "catalog" else layout.GT.format(dataset=self._folder(name), split=split))
+        return dirs
 
     def native_lr(self, name: str, role: str) -> bool:
         """Does the set bring its own LR images for this role (`lr: native`: DIV2K's, TextZoom's real LR)?"""
