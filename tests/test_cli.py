@@ -87,6 +87,25 @@ def test_detect_run_passes_weights_dir_checkpoints_and_settings(monkeypatch, tmp
     assert (calls["low_text"], calls["text_threshold"], calls["canvas_size"]) == (0.5, 0.7, 1280)
 
 
+def test_detect_family_ppocrv6_det_passes_typed_db_settings(monkeypatch, tmp_path):
+    import textsr.inference.dbnet as dbnet
+
+    calls = {}
+    monkeypatch.setattr(dbnet, "detect_folder_db", lambda images, output, **kw: calls.update(kw, images=images))
+    weights = tmp_path / "det.onnx"
+    rc = cli.main(["detect", "--family", "ppocrv6_det", "--input", str(tmp_path), "--output", str(tmp_path / "d"),
+                   "--weights", str(weights), "--db", "box_thresh=0.6", "--db", "use_dilation=false",
+                   "--db", "limit_side_len=960", "--rescale", "4"])
+    assert rc == 0
+    assert calls["weights"] == weights and calls["rescale"] == 4.0
+    assert (calls["box_thresh"], calls["use_dilation"], calls["limit_side_len"]) == (0.6, False, 960)
+    assert "text_threshold" not in calls  # CRAFT's settings stay CRAFT's
+    with pytest.raises(SystemExit):
+        cli.build_parser().parse_args(["detect", "--input", "a", "--output", "b", "--db", "box_threshold=0.6"])
+    with pytest.raises(SystemExit):
+        cli.build_parser().parse_args(["detect", "--input", "a", "--output", "b", "--db", "limit_side_len=x"])
+
+
 def test_degrade_modcrops_then_halves_and_up_doubles(tmp_path):
     from textsr.util.imageio import read_image, write_png
 

@@ -81,3 +81,29 @@ def test_planning_modules_import_no_torch():
             "print('torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_db_settings_name_what_differs_from_rapidocr_and_the_schema_lists_exactly_them():
+    from pathlib import Path
+
+    import yaml
+
+    from textsr.inference.detectors import DB_DEFAULTS, resolve_db, resolve_detectors
+
+    assert resolve_db(None, None)["name"] == "ppocrv6-db"
+    assert resolve_db({"box_thresh": 0.5}, None)["name"] == "ppocrv6-db"  # the default stated: no change
+    d = resolve_db({"box_thresh": 0.6, "unclip_ratio": 2.0}, {"use_dilation": False})
+    assert d["name"] == "ppocrv6-db-bt0.6-u2-dilfalse" and d["settings"]["thresh"] == 0.3
+    with pytest.raises(ValueError, match=r"unknown ppocrv6_det settings \['unclip'\]"):
+        resolve_db({"unclip": 2.0}, None)
+    schema = yaml.safe_load((Path(__file__).parents[1] / "workflow/schemas/config.schema.yaml").read_text())
+    assert set(schema["definitions"]["db_settings"]["properties"]) == set(DB_DEFAULTS)
+    # which families a set runs: its own list, else the config's, else CRAFT alone
+    ic15 = {"protocol": "icdar2015"}
+    assert [d["name"] for d in resolve_detectors({}, ic15)] == ["general-box"]
+    assert [d["family"] for d in resolve_detectors({"detectors": ["ppocrv6_det", "craft"]}, ic15)] == [
+        "ppocrv6_det", "craft"]
+    assert [d["name"] for d in resolve_detectors({"detectors": ["craft"]}, {**ic15, "detectors": ["ppocrv6_det"]})] \
+        == ["ppocrv6-db"]
+    with pytest.raises(ValueError, match="at most once"):
+        resolve_detectors({"detectors": ["craft", "craft"]}, ic15)

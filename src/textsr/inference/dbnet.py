@@ -39,6 +39,7 @@ import cv2
 import numpy as np
 
 from textsr.data.weights import PPOCR_DET, PPOCR_PACKAGE, PPOCR_VERSION
+from textsr.inference.detectors import DB_DEFAULTS
 from textsr.util.onnx import install_checked, open_session, packaged_file
 
 log = logging.getLogger("textsr.inference.dbnet")
@@ -47,12 +48,9 @@ PACKAGE, PACKAGE_VERSION = PPOCR_PACKAGE, PPOCR_VERSION
 DET_FILENAME = PPOCR_DET.file
 DET_MEMBER = f"rapidocr/models/{DET_FILENAME}"  # path inside the wheel
 DET_MD5 = PPOCR_DET.md5  # measured on the pinned wheel (textsr.data.weights)
-#: rapidocr 3.10.0 config.yaml: Global (min/max_side_len, min_height, width_height_ratio) and Det
-DEFAULTS = {
-    "min_side_len": 30, "max_side_len": 2000, "min_height": 30, "width_height_ratio": 8,
-    "limit_side_len": 736, "limit_type": "min", "thresh": 0.3, "box_thresh": 0.5, "max_candidates": 1000,
-    "unclip_ratio": 1.6, "use_dilation": True, "score_mode": "fast",
-}
+#: rapidocr 3.10.0 config.yaml: Global (min/max_side_len, min_height, width_height_ratio) and Det (their one home:
+#: textsr.inference.detectors, which the planner reads without cv2 or onnxruntime)
+DEFAULTS = DB_DEFAULTS
 MIN_SIZE = 3  # DBPostProcess.min_size (px of the probability map)
 LINE_GAP = 10  # px: sorted_boxes' same-line threshold
 

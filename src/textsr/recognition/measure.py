@@ -16,12 +16,11 @@ import json
 import logging
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from textsr.util.atomic import write_text_atomic
 from textsr.data.gt.base import GTRegion
@@ -39,6 +38,8 @@ LATIN_SCRIPTS = (None, "Latin")  # ICDAR2017-MLT script field: other scripts are
 
 @contextlib.contextmanager
 def _torch_threads(threads: int) -> Iterator[None]:
+    import torch  # only a torch recognizer (english_g2) needs it: PP-OCR jobs start without it
+
     old = torch.get_num_threads()
     torch.set_num_threads(int(threads))
     try:
@@ -50,11 +51,20 @@ def _torch_threads(threads: int) -> Iterator[None]:
 def _read(rec: Recognizer, crops: list, weights: str | os.PathLike, threads: int, device: str,
           batch_size: int | None, names: list[str] | None = None) -> list[Reading]:
     """Build `rec`'s reader and read `crops` (colour or grey, as rec.colour); names label bad crops (PP-OCR)."""
+    return _read_groups(rec, [crops], weights, threads, device, batch_size, names and [names])[0]
+
+
+def _read_groups(rec: Recognizer, groups: list[list], weights: str | os.PathLike, threads: int, device: str,
+                 batch_size: int | None, names: list[list[str]] | None = None) -> list[list[Reading]]:
+    """Build `rec`'s reader once and read each group of crops on its own (a reading never depends on the crops of
+    another group: PP-OCR pads a batch to its widest crop)."""
     batch = rec.batch_size if batch_size is None else batch_size
     if not rec.torch:
-        return rec.build(weights, threads, device).read(crops, batch_size=batch, names=names)
+        reader = rec.build(weights, threads, device)
+        return [reader.read(g, batch_size=batch, names=n) for g, n in zip(groups, names or [None] * len(groups))]
     with _torch_threads(threads):
-        return rec.build(weights, threads, device).read(crops, batch_size=batch)
+        reader = rec.build(weights, threads, device)
+        return [reader.read(g, batch_size=batch) for g in groups]
 
 
 def _score(record: dict, reading: Reading) -> None:
@@ -131,7 +141,7 @@ def recognize_testset(
     images_dir: str | os.PathLike,
     gt_dir: str | os.PathLike,
     protocol: str,
-    eval_json: str | os.PathLike | None,
+    eval_json: str | os.PathLike | Mapping[str, str | os.PathLike] | None,
     out_json: str | os.PathLike,
     *,
     weights: str | os.PathLike,
@@ -147,7 +157,8 @@ def recognize_testset(
     images_dir: the condition's images (`<stem>.<ext>`, stems as the GT's). gt_dir, protocol: the test set's native
     ground truth and its evaluation protocol (`textsr.evaluation.get_protocol`; its parser gives each region's
     polygon and transcription). eval_json: the `evaluate_to_json` output of this condition's detections (HR
-    pixels; `per_image[stem]` with gt, det, det_dontcare, matches), or None to skip end-to-end spotting.
+    pixels; `per_image[stem]` with gt, det, det_dontcare, matches), or {detector name: such a file} for several
+    detectors of the same images (the ground-truth words are read once), or None to skip end-to-end spotting.
     coord_scale: ground-truth and detection coordinates (HR pixels) are multiplied by it before cropping (1/4 for
     the `lr` condition of x4, whose images are LR). margin: every crop is widened as EasyOCR's readtext widens a
     detected box (`textsr.recognition.crops.expand_quad`; 0: the bare region).
@@ -157,8 +168,9 @@ def recognize_testset(
     its grey version otherwise. End-to-end: a matched (gt, det) pair of the evaluation is a true
     positive when the detection's crop reads as the GT's transcription (`e2e_counts`); precision = TP / the
     protocol's care detections (n_det), recall = TP / its care GT (n_gt), as fractions.
-    Writes out_json (recognizer, n_words, n_correct, accuracy, char_accuracy, e2e_*, words, e2e_pairs; accuracy
-    and char_accuracy null without words, e2e fields null without eval_json) and returns it.
+    Writes out_json (recognizer, n_words, n_correct, accuracy, char_accuracy, words; `e2e`: {detector: {e2e_tp,
+    e2e_n_gt, e2e_n_det, e2e_precision, e2e_recall, e2e_hmean, e2e_pairs, eval_json}} (detector "" for a single
+    file); and the first evaluation's e2e_* fields at the top level, null without one) and returns it.
     """
     from textsr.evaluation import get_protocol, gt_files
 
@@ -171,41 +183,49 @@ def recognize_testset(
     if missing:
         names = ", ".join(gt_paths[s].name for s in missing[:5]) + (" ..." if len(missing) > 5 else "")
         raise FileNotFoundError(f"{images_dir}: no image for {len(missing)} ground-truth file(s): {names}")
-    evaluation = _load_evaluation(eval_json, gt_paths, gt_dir)
-    words, pairs = _Pending([], []), _Pending([], [])
+    sources = {"": eval_json} if isinstance(eval_json, (str, os.PathLike)) else dict(eval_json or {})
+    evaluations = {name: _load_evaluation(path, gt_paths, gt_dir) for name, path in sources.items()}
+    words, pairs = _Pending([], []), {name: _Pending([], []) for name in evaluations}
     for stem, gt_path in sorted(gt_paths.items(), key=lambda kv: kv[1].name):
-        record = evaluation["per_image"].get(stem) if evaluation is not None else None
-        _crop_image(spec.read_gt(gt_path), record, images[stem], stem, words, pairs, coord_scale=coord_scale,
-                    margin=margin, gt_path=gt_path, eval_json=eval_json, colour=rec.colour)
-    readings = _read(rec, words.crops + pairs.crops, weights, threads, device, batch_size)
-    for record, reading in zip(words.records + pairs.records, readings):
-        _score(record, reading)
+        records = {name: (e["per_image"].get(stem), pairs[name], sources[name]) for name, e in evaluations.items()}
+        _crop_image(spec.read_gt(gt_path), records, images[stem], stem, words, coord_scale=coord_scale,
+                    margin=margin, gt_path=gt_path, colour=rec.colour)
+    pending = [words, *pairs.values()]
+    for group, readings in zip(pending, _read_groups(rec, [p.crops for p in pending], weights, threads, device,
+                                                     batch_size)):
+        for record, reading in zip(group.records, readings):
+            _score(record, reading)
     n_correct = sum(r["correct"] for r in words.records)
+    e2e = {name: _e2e(evaluations[name], pairs[name].records, sources[name]) for name in evaluations}
+    first = next(iter(e2e.values()), {k: None for k in E2E_FIELDS} | {"e2e_pairs": [], "eval_json": None})
     result = {
         "recognizer": rec.name, "protocol": spec.name, "images_dir": str(images_dir), "gt_dir": str(gt_dir),
-        "eval_json": None if eval_json is None else str(eval_json), "coord_scale": coord_scale, "margin": margin,
+        "coord_scale": coord_scale, "margin": margin,
         "n_images": len(gt_paths), "n_words": len(words.records), "n_correct": n_correct,
         "accuracy": _ratio(n_correct, len(words.records)),
-        "char_accuracy": _mean_char_accuracy(words.records), "words": words.records,
-        "e2e_tp": None, "e2e_n_gt": None, "e2e_n_det": None,
-        "e2e_precision": None, "e2e_recall": None, "e2e_hmean": None, "e2e_pairs": pairs.records,
+        "char_accuracy": _mean_char_accuracy(words.records), "words": words.records, **first, "e2e": e2e,
     }
-    if evaluation is not None:
-        tp, n_gt, n_det = e2e_counts(pairs.records), int(evaluation["n_gt"]), int(evaluation["n_det"])
-        p, r = ratio(tp, n_det), ratio(tp, n_gt)
-        result.update(e2e_tp=tp, e2e_n_gt=n_gt, e2e_n_det=n_det, e2e_precision=p, e2e_recall=r, e2e_hmean=hmean(p, r))
     _dump(out_json, result)
     log.info("recognize %s with %s: %d/%d words read (accuracy %s), e2e H-mean %s, %.1f s", images_dir, rec.name,
-             n_correct,
-             len(words.records), result["accuracy"], result["e2e_hmean"], time.perf_counter() - t0)
+             n_correct, len(words.records), result["accuracy"],
+             {name: v["e2e_hmean"] for name, v in e2e.items()}, time.perf_counter() - t0)
     return result
 
 
-def _load_evaluation(eval_json: str | os.PathLike | None, gt_paths: dict[str, Path], gt_dir: str | os.PathLike
-                     ) -> dict | None:
-    """The evaluation JSON (None without one); every image it scores must have ground truth in gt_dir."""
-    if eval_json is None:
-        return None
+#: the end-to-end counts and fractions of one evaluation
+E2E_FIELDS = ("e2e_tp", "e2e_n_gt", "e2e_n_det", "e2e_precision", "e2e_recall", "e2e_hmean")
+
+
+def _e2e(evaluation: dict, pair_records: list[dict], eval_json) -> dict:
+    """End-to-end spotting of one evaluation from its read (gt, det) pairs."""
+    tp, n_gt, n_det = e2e_counts(pair_records), int(evaluation["n_gt"]), int(evaluation["n_det"])
+    p, r = ratio(tp, n_det), ratio(tp, n_gt)
+    return {"e2e_tp": tp, "e2e_n_gt": n_gt, "e2e_n_det": n_det, "e2e_precision": p, "e2e_recall": r,
+            "e2e_hmean": hmean(p, r), "e2e_pairs": pair_records, "eval_json": str(eval_json)}
+
+
+def _load_evaluation(eval_json: str | os.PathLike, gt_paths: dict[str, Path], gt_dir: str | os.PathLike) -> dict:
+    """One evaluation JSON; every image it scores must have ground truth in gt_dir."""
     with open(eval_json, encoding="utf-8") as fh:
         evaluation = json.load(fh)
     unknown = sorted(set(evaluation.get("per_image", {})) - set(gt_paths))
@@ -214,25 +234,27 @@ def _load_evaluation(eval_json: str | os.PathLike | None, gt_paths: dict[str, Pa
     return evaluation
 
 
-def _crop_image(regions: list[GTRegion], record: dict | None, image: Path, stem: str, words: _Pending,
-                pairs: _Pending, *, coord_scale: float, margin: float, gt_path: Path,
-                eval_json: str | os.PathLike | None, colour: bool) -> None:
-    """Append one image's crops: its `scorable` GT words to `words`, the detections of its evaluation's matched
-    (gt, det) pairs (record: its `per_image` entry, or None) to `pairs`; the image is read only when needed, and
-    cropped in RGB (colour) or grey."""
-    if record is not None:
-        _check_alignment(regions, record, gt_path, eval_json)
+def _crop_image(regions: list[GTRegion], records: Mapping[str, tuple[dict | None, _Pending, object]], image: Path,
+                stem: str, words: _Pending, *, coord_scale: float, margin: float, gt_path: Path,
+                colour: bool) -> None:
+    """Append one image's crops: its `scorable` GT words to `words`, and for each evaluation (records: name ->
+    (its `per_image` entry or None, its pending pairs, its file)) the detections of its matched (gt, det) pairs;
+    the image is read once, only when needed, and cropped in RGB (colour) or grey."""
+    for record, _, eval_json in records.values():
+        if record is not None:
+            _check_alignment(regions, record, gt_path, eval_json)
     wanted = [k for k, r in enumerate(regions) if scorable(r)]
-    matches = record.get("matches", []) if record is not None else []
-    if not wanted and not matches:
+    if not wanted and not any(record and record.get("matches") for record, _, _ in records.values()):
         return
     pixels = read_image(image) if colour else to_gray(read_image(image))
     for k in wanted:
         words.crops.append(crop_region(pixels, regions[k].points, coord_scale, margin))
         words.records.append({"stem": stem, "index": k, "gt": regions[k].text})
-    for g, d in matches:
-        pairs.crops.append(crop_region(pixels, np.asarray(record["det"][d], dtype=np.float64), coord_scale, margin))
-        pairs.records.append({"stem": stem, "gt_index": g, "det_index": d, "gt": regions[g].text})
+    for record, pairs, _ in records.values():
+        for g, d in (record or {}).get("matches", []):
+            pairs.crops.append(crop_region(pixels, np.asarray(record["det"][d], dtype=np.float64), coord_scale,
+                                           margin))
+            pairs.records.append({"stem": stem, "gt_index": g, "det_index": d, "gt": regions[g].text})
 
 
 def _read_images(paths: list[Path], recognizer: str, weights, threads: int, device: str,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import os
 import statistics
 from collections.abc import Sequence
@@ -20,8 +21,13 @@ from textsr.report.figures import (
     scale_label, unique,
 )
 
-KEY_COLUMNS = ["dataset", "scale", "condition", "method", "trainset", "seed"]
-RECOGNITION_COLUMNS = [*KEY_COLUMNS, "recognizer", "n_words", "accuracy", "char_accuracy", "e2e_hmean"]
+#: `detector`: whose detections the end-to-end numbers score (word accuracy reads the ground-truth crops, the same
+#: for every detector); empty for word sets
+KEY_COLUMNS = ["dataset", "detector", "scale", "condition", "method", "trainset", "seed"]
+RECOGNITION_COLUMNS = [*KEY_COLUMNS, "recognizer", "n_words", "accuracy", "accuracy_ci_low", "accuracy_ci_high",
+                       "char_accuracy", "e2e_hmean"]
+#: two-sided 95 % normal quantile of the Wilson score interval
+Z95 = 1.959963984540054
 
 BAR_IN = 0.13  # in: height of one bar slot
 PANEL_EXTRA_IN = 0.32  # in: title and padding of one panel row
@@ -60,9 +66,36 @@ def _read_result(path, key: dict) -> tuple[dict, tuple[int, int, float | None]]:
         raise ValueError(f"{path}: not a recognition result (no {exc.args[0]!r})") from None
     char = result.get("char_accuracy")
     row = {**{k: key[k] for k in KEY_COLUMNS}, "recognizer": _recognizer(path, result, key), "n_words": n_words,
-           "accuracy": _fraction(result.get("accuracy")), "char_accuracy": _fraction(char),
-           "e2e_hmean": _fraction(result.get("e2e_hmean"))}
+           "accuracy": _fraction(result.get("accuracy")), **_accuracy_interval(n_correct, n_words),
+           "char_accuracy": _fraction(char), "e2e_hmean": _fraction(_e2e_hmean(path, result, key["detector"]))}
     return row, (n_words, n_correct, None if char is None else float(char) * n_words)
+
+
+def wilson_interval(n_correct: int, n: int, z: float = Z95) -> tuple[float, float] | None:
+    """95 % Wilson score interval of a proportion n_correct / n (None for n = 0): the centre
+    (k + z^2/2) / (n + z^2), half-width z sqrt(k (n - k) / n + z^2 / 4) / (n + z^2). wilson_interval(0, 10) =
+    (0.0, 0.2775); wilson_interval(5, 10) = (0.2366, 0.7634)."""
+    if n <= 0:
+        return None
+    centre = (n_correct + z * z / 2) / (n + z * z)
+    half = z * math.sqrt(n_correct * (n - n_correct) / n + z * z / 4) / (n + z * z)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def _accuracy_interval(n_correct: int, n_words: int) -> dict[str, str]:
+    ci = wilson_interval(n_correct, n_words)
+    return {"accuracy_ci_low": _fraction(ci and ci[0]), "accuracy_ci_high": _fraction(ci and ci[1])}
+
+
+def _e2e_hmean(path, result: dict, detector: str) -> float | None:
+    """The end-to-end H-mean of the row's detector: its block of the result's `e2e` (one per detector); a result
+    without blocks, or a row without a detector, has the top-level one."""
+    blocks = result.get("e2e")
+    if not blocks or not detector:
+        return result.get("e2e_hmean")
+    if detector not in blocks:
+        raise ValueError(f"{path}: no end-to-end result for detector {detector!r}; it has {sorted(blocks)}")
+    return blocks[detector]["e2e_hmean"]
 
 
 def _average_rows(rows: list[dict], counts: list[tuple], averages: dict[str, Sequence[str]]) -> list[dict]:
@@ -73,7 +106,7 @@ def _average_rows(rows: list[dict], counts: list[tuple], averages: dict[str, Seq
         groups: dict[tuple, dict[str, int]] = {}
         for i, row in enumerate(rows):
             if row["dataset"] in datasets:
-                group = (str(row["scale"]), row["condition"], str(row["seed"]), row["recognizer"])
+                group = (row["detector"], str(row["scale"]), row["condition"], str(row["seed"]), row["recognizer"])
                 groups.setdefault(group, {})[row["dataset"]] = i
         for members in groups.values():
             if set(members) != set(datasets):
@@ -85,6 +118,7 @@ def _average_rows(rows: list[dict], counts: list[tuple], averages: dict[str, Seq
             first = rows[next(iter(members.values()))]
             out.append({**first, "dataset": name, "n_words": n_words,
                         "accuracy": _fraction(n_correct / n_words if n_words else None),
+                        **_accuracy_interval(n_correct, n_words),
                         "char_accuracy": _fraction(char), "e2e_hmean": ""})
     return out
 
@@ -98,9 +132,9 @@ def write_recognition_table(
 ) -> list[dict]:
     """`results/recognition_table.csv`: one row per recognition JSON, columns RECOGNITION_COLUMNS.
 
-    keys[i]: dataset, scale, condition, method, trainset, seed of jsons[i] (written as given), optionally
+    keys[i]: dataset, detector, scale, condition, method, trainset, seed of jsons[i] (written as given), optionally
     recognizer (else the JSON's `recognizer` field; both given must agree: ValueError naming the file).
-    accuracy (words read exactly), char_accuracy (mean over words of 1 - normalised edit distance) and e2e_hmean
+    accuracy (words read exactly) with its 95 % Wilson interval (accuracy_ci_low, accuracy_ci_high), char_accuracy (mean over words of 1 - normalised edit distance) and e2e_hmean
     are fractions with 4 decimals, empty where not measured (no scorable word; no detection JSON).
     averages: {name: [datasets]} adds, after the rows, one row `dataset=name` per (scale, condition, seed,
     recognizer) that every listed dataset has: n_words summed, accuracy = sum(n_correct) / sum(n_words),
@@ -158,8 +192,9 @@ def recognition_panels(recognition_rows: Sequence[dict], detection_rows: Sequenc
     first_detector: dict[str, str] = {}
     for r in detection_rows:
         first_detector.setdefault(r["dataset"], r.get("detector", ""))
-    det = [r for r in detection_rows
-           if r.get("detector", "") == (detector if detector is not None else first_detector[r["dataset"]])]
+    chosen = {d: detector if detector is not None else first for d, first in first_detector.items()}
+    det = [r for r in detection_rows if r.get("detector", "") == chosen[r["dataset"]]]
+    recognition_rows = [r for r in recognition_rows if r.get("detector", "") in ("", chosen.get(r["dataset"], ""))]
     by_rec = {rec: [r for r in recognition_rows if r.get("recognizer", "") == rec] for rec in recognizers}
     values = {"accuracy": {rec: _panel_runs(rows, "accuracy", scales_of) for rec, rows in by_rec.items()},
               "e2e": {rec: _panel_runs(rows, "e2e_hmean", scales_of) for rec, rows in by_rec.items()},

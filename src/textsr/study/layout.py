@@ -67,8 +67,8 @@ SR = RESULTS_DIR + "/sr/{condition}/{dataset}/x{scale}"
 DET = RESULTS_DIR + "/det/{condition}/{dataset}/x{scale}/{detector}"
 EVAL = RESULTS_DIR + "/eval/{condition}/{dataset}/x{scale}/{detector}.json"
 EVAL_SR = RESULTS_DIR + "/eval_sr/{condition}/{dataset}/x{scale}.json"
-#: recognition on a test set's detections
-RECOGNITION = RESULTS_DIR + "/recognition/{recognizer}/{condition}/{dataset}/x{scale}/{detector}.json"
+#: recognition of a test set's ground-truth words, and end-to-end spotting on each of its detectors' detections
+RECOGNITION = RESULTS_DIR + "/recognition/{recognizer}/{condition}/{dataset}/x{scale}/testset.json"
 #: recognition of a word set (one word per image)
 RECOGNITION_WORDS = RESULTS_DIR + "/recognition/{recognizer}/{condition}/{dataset}/x{scale}.json"
 
@@ -101,6 +101,7 @@ JOB_STEMS = {
     "prepare_folder": "prepare_folder/{dataset}",
     "craft_weights": "craft_weights",
     "optional_craft_weights": "optional_craft_weights/{file}",
+    "db_weights": "db_weights",
     "degrade": "degrade/{dataset}/{split}/x{scale}",
     "bicubic": "bicubic/{dataset}/x{scale}",
     "teacher_maps": "teacher_maps/{trainset}/{teacher}",
@@ -112,7 +113,7 @@ JOB_STEMS = {
     "evaluate": "evaluate/{condition}/{dataset}/x{scale}/{detector}",
     "sr_metrics": "sr_metrics/{condition}/{dataset}/x{scale}",
     "recognizer_weights": "recognizer_weights/{file}",
-    "recognize": "recognize/{recognizer}/{condition}/{dataset}/x{scale}/{detector}",
+    "recognize": "recognize/{recognizer}/{condition}/{dataset}/x{scale}/testset",
     "recognize_words": "recognize_words/{recognizer}/{condition}/{dataset}/x{scale}",
     "detection_table": "detection_table",
     "sr_table": "sr_table",

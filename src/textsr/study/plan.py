@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from textsr.data import catalog as CATALOG
-from textsr.inference.detectors import resolve_detector
+from textsr.inference.detectors import resolve_detectors
 from textsr.recognition.recognizers import DEFAULT_RECOGNIZER
 from textsr.study import layout
 from textsr.study.conditions import BASELINES, Condition, trained_name, twins  # noqa: F401 (re-exported)
@@ -98,6 +98,7 @@ class Plan:
             if kd and kd.get("type") == "pisr" and self.methods[name].get("arch") != "fsrcnn":
                 raise ValueError(f"config: method '{name}': PISR distils into an FSRCNN student (arch fsrcnn)")
         self._check_teacher_cycles()
+        self._detectors  # every test set's detectors resolve (an unknown setting is an error now, not at job time)
 
     @cached_property
     def catalog_keys(self) -> list[str]:
@@ -186,11 +187,11 @@ class Plan:
         key = self._images_key(name)
         return next(n for n in self.testsets if self._images_key(n) == key)
 
-    def detection_set(self, name: str) -> str:
-        """The test set whose name keys test set `name`'s detections: the first with the same images and the same
-        detector (so its detections are made once; evaluation stays per ground-truth variant)."""
-        key = (self._images_key(name), self.detector(name)["name"])
-        return next(n for n in self.testsets if (self._images_key(n), self.detector(n)["name"]) == key)
+    def detection_set(self, name: str, detector: str) -> str:
+        """The test set whose name keys test set `name`'s detections by `detector`: the first with the same images
+        and that detector (so its detections are made once; evaluation stays per ground-truth variant)."""
+        key = self._images_key(name)
+        return next(n for n in self.testsets if self._images_key(n) == key and detector in self.detector_names(n))
 
     def _images_key(self, name: str) -> tuple:
         return (self._folder(name), self.sets[name]["source"], self.split(name, "test"), self.native_lr(name, "test"))
@@ -358,28 +359,45 @@ class Plan:
 
     # ------------------------------------------------------------------------------------------- detection
 
-    def detector(self, name: str) -> dict:
-        """The resolved CRAFT settings of a test set (`textsr.inference.detectors.resolve_detector`), with `name`."""
+    def detectors(self, name: str) -> list[dict]:
+        """Every detector of a test set (`textsr.inference.detectors.resolve_detectors`): resolved settings with
+        `family` (craft, ppocrv6_det) and `name`, in the config's order."""
         return self._detectors[name]
 
-    @cached_property
-    def _detectors(self) -> dict[str, dict]:
-        return {name: resolve_detector(self.config["craft"], spec.get("detector"), spec["protocol"],
-                                       present=lambda f: (self.weights_dir / f).is_file())
-                for name, spec in self.testsets.items()}
+    def detector_names(self, name: str) -> list[str]:
+        return [d["name"] for d in self._detectors[name]]
 
-    def detection_jobs(self) -> list[tuple[str, str, int]]:
-        """(condition, dataset, scale) of every detection; `hr` is scale-free and runs once at x1."""
+    def detector(self, name: str, detector: str | None = None) -> dict:
+        """The detector of test set `name` called `detector` (default: its first); KeyError naming the set's."""
+        for d in self._detectors[name]:
+            if detector is None or d["name"] == detector:
+                return d
+        raise KeyError(f"test set {name!r} has no detector {detector!r}; it has {self.detector_names(name)}")
+
+    def craft_detectors(self) -> dict[str, dict]:
+        """{test set: its CRAFT settings} of the sets that run CRAFT (optional weights, fallbacks)."""
+        return {n: d for n, ds in self._detectors.items() for d in ds if d["family"] == "craft"}
+
+    @cached_property
+    def _detectors(self) -> dict[str, list[dict]]:
+        try:
+            return {name: resolve_detectors(self.config, spec, present=lambda f: (self.weights_dir / f).is_file())
+                    for name, spec in self.testsets.items()}
+        except ValueError as exc:
+            raise ValueError(f"config: {exc}") from None
+
+    def detection_jobs(self) -> list[tuple[str, str, int, str]]:
+        """(condition, dataset, scale, detector) of every detection; `hr` is scale-free and runs once at x1."""
         jobs = []
         for dataset in self.testsets:
-            if "hr" in self.baselines:
-                jobs.append(("hr", dataset, 1))
+            conditions = [("hr", 1)] if "hr" in self.baselines else []
             for scale in self.scales:
                 if not self.has_scale(dataset, "test", scale):
                     continue
                 if "lr" in self.baselines:
-                    jobs.append(("lr", dataset, scale))
-                jobs.extend((c, dataset, scale) for c in self.sr_conditions(scale))
+                    conditions.append(("lr", scale))
+                conditions.extend((c, scale) for c in self.sr_conditions(scale))
+            jobs.extend((c, dataset, s, det) for det in self.detector_names(dataset) for c, s in conditions)
         return jobs
 
     def images(self, condition: str, dataset: str, scale: int) -> str:
@@ -391,25 +409,25 @@ class Plan:
         name = self.image_set(dataset) if dataset in self.testsets else dataset
         return layout.SR.format(condition=condition, dataset=name, scale=int(scale))
 
-    def _job_keys(self, condition: str, dataset: str, scale: int) -> dict:
-        """The wildcards of a detection job (condition, dataset, scale, the set's detector name)."""
-        return {"condition": condition, "dataset": dataset, "scale": int(scale),
-                "detector": self.detector(dataset)["name"]}
+    @staticmethod
+    def _job_keys(condition: str, dataset: str, scale: int, detector: str) -> dict:
+        """The wildcards of a detection job."""
+        return {"condition": condition, "dataset": dataset, "scale": int(scale), "detector": detector}
 
-    def det_dir(self, condition: str, dataset: str, scale: int) -> str:
-        """Detections of test set `dataset` (made once per `detection_set`)."""
-        return layout.DET.format(**self._job_keys(condition, self.detection_set(dataset), scale))
+    def det_dir(self, condition: str, dataset: str, scale: int, detector: str) -> str:
+        """Detections of test set `dataset` by `detector` (made once per `detection_set`)."""
+        return layout.DET.format(**self._job_keys(condition, self.detection_set(dataset, detector), scale, detector))
 
-    def eval_json(self, condition: str, dataset: str, scale: int) -> str:
-        return layout.EVAL.format(**self._job_keys(condition, dataset, scale))
+    def eval_json(self, condition: str, dataset: str, scale: int, detector: str) -> str:
+        return layout.EVAL.format(**self._job_keys(condition, dataset, scale, detector))
 
     def eval_rows(self) -> list[dict]:
         """One dict per detection job: table keys (dataset, protocol, detector, scale, condition columns) + path."""
         rows = []
-        for condition, dataset, scale in self.detection_jobs():
-            rows.append({"dataset": dataset, "protocol": self.testsets[dataset]["protocol"],
-                         "detector": self.detector(dataset)["name"], "scale": scale,
-                         **Condition.parse(condition).columns(), "path": self.eval_json(condition, dataset, scale)})
+        for condition, dataset, scale, detector in self.detection_jobs():
+            rows.append({"dataset": dataset, "protocol": self.testsets[dataset]["protocol"], "detector": detector,
+                         "scale": scale, **Condition.parse(condition).columns(),
+                         "path": self.eval_json(condition, dataset, scale, detector)})
         return rows
 
     # ------------------------------------------------------------------------------------ SR fidelity, reading
@@ -447,7 +465,7 @@ class Plan:
         rows = []
         for recognizer in self.recognizers:
             rows += self._recognition_rows(recognizer)
-        return list({r["path"]: r for r in rows}.values())
+        return list({(r["path"], r["detector"]): r for r in rows}.values())
 
     @property
     def recognizers(self) -> list[str]:
@@ -456,12 +474,12 @@ class Plan:
 
     def _recognition_rows(self, recognizer: str) -> list[dict]:
         rows = []
-        for condition, dataset, scale in self.detection_jobs():
-            if self.transcribed(dataset):
-                keys = self._job_keys(condition, dataset, scale)
-                rows.append({"dataset": dataset, "scale": scale, **Condition.parse(condition).columns(),
-                             "recognizer": recognizer,
-                             "path": layout.RECOGNITION.format(recognizer=recognizer, **keys)})
+        for condition, dataset, scale, detector in self.detection_jobs():
+            if self.transcribed(dataset):  # one file per condition: its words, and spotting per detector
+                rows.append({"dataset": dataset, "detector": detector, "scale": scale,
+                             **Condition.parse(condition).columns(), "recognizer": recognizer,
+                             "path": layout.RECOGNITION.format(recognizer=recognizer, condition=condition,
+                                                               dataset=dataset, scale=scale)})
         for dataset in self.word_sets():
             for scale in self.scales:
                 if not self.has_scale(dataset, "sr", scale):
@@ -469,7 +487,7 @@ class Plan:
                 conditions = [c for c in ("hr", "lr") if c in self.baselines] + self.sr_conditions(scale)
                 for c in conditions:
                     s = 1 if c == "hr" else scale
-                    rows.append({"dataset": dataset, "scale": s, **Condition.parse(c).columns(),
+                    rows.append({"dataset": dataset, "detector": "", "scale": s, **Condition.parse(c).columns(),
                                  "recognizer": recognizer,
                                  "path": layout.RECOGNITION_WORDS.format(recognizer=recognizer, condition=c,
                                                                          dataset=dataset, scale=s)})
