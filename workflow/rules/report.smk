@@ -108,7 +108,8 @@ rule recall_by_height:
 
 
 rule recognition_table:
-    """One row per (dataset, scale, condition, seed): word accuracy and end-to-end H-mean."""
+    """One row per (dataset, detector, scale, condition, seed, recognizer): word accuracy with its 95 % Wilson
+    interval, char accuracy and the end-to-end H-mean on that detector's detections."""
     input:
         paths(RECOGNITION_ROWS),
     output:

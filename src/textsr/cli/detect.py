@@ -63,6 +63,7 @@ def _db_setting(text: str) -> tuple[str, object]:
     if not sep or key not in DB_DEFAULTS:
         raise argparse.ArgumentTypeError(f"{text!r}: expected KEY=VALUE with KEY one of {', '.join(DB_DEFAULTS)}")
     kind = type(DB_DEFAULTS[key])
+    kind = float if kind is int and key == "width_height_ratio" else kind  # a ratio: 8 or 8.5
     if kind is bool:
         if value.lower() not in ("true", "false"):
             raise argparse.ArgumentTypeError(f"{text!r}: {key} is true or false")
@@ -77,6 +78,13 @@ def run(args: argparse.Namespace) -> int:
     """Run `detect_folder` (or `detect_folder_db`) on the parsed arguments; returns the exit status (0)."""
     from pathlib import Path
 
+    craft_only = [flag for flag, on in (("--poly", args.poly), ("--refine", args.refine),
+                                        ("--merge-lines", args.merge_lines), ("--refiner-weights", args.refiner_weights))
+                  if on]
+    if args.family == "ppocrv6_det" and craft_only:
+        raise ValueError(f"{', '.join(craft_only)}: CRAFT options; --family ppocrv6_det gives boxes only")
+    if args.family == "craft" and args.db:
+        raise ValueError("--db sets PP-OCRv6 DB settings: add --family ppocrv6_det")
     if args.family == "ppocrv6_det":
         from textsr.inference.dbnet import detect_folder_db, install_det_weights
 

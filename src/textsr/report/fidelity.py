@@ -1,4 +1,5 @@
-"""Does fidelity predict detectability? PSNR (x) against H-mean (y), one point per SR condition and test set."""
+"""Does fidelity predict detectability? PSNR (x) against H-mean (y), one point per SR condition and test set (its
+first detector's H-mean where a set has several)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from collections.abc import Sequence
 from matplotlib.lines import Line2D
 
 from textsr.report.figures import (
-    COLUMN_WIDTH, SMALL_PT, condition_colours, condition_labels, new_figure, paper_style, read_csv, save_figure,
-    scale_label, unique,
+    COLUMN_WIDTH, SMALL_PT, condition_colours, condition_labels, first_detector, new_figure, paper_style, read_csv,
+    save_figure, scale_label, unique,
 )
 
 DATASET_MARKERS = ["o", "s", "^", "D", "v", "P", "X", "<", ">", "h"]
@@ -19,7 +20,8 @@ def fidelity_points(detection_rows: Sequence[dict], sr_rows: Sequence[dict]) -> 
     """Join the tables on (dataset, scale, condition, seed): one point per SR condition and seed with PSNR-Y (dB),
     SSIM-Y and H-mean (%). Conditions without a PSNR (`hr`, `lr`) are not points, nor SR benchmark sets (data
     sets absent from the detection table); a test set's PSNR row without its detection row is an error (the two
-    tables come from the same jobs)."""
+    tables come from the same jobs). A test set with several detectors: its first one's rows (table order)."""
+    detection_rows = first_detector(detection_rows)
     det = {(r["dataset"], int(r["scale"]), r["condition"], str(r.get("seed", ""))): r for r in detection_rows}
     test_sets = {r["dataset"] for r in detection_rows}
     points = []
@@ -42,7 +44,7 @@ def plot_fidelity(detection_csv: str | os.PathLike, sr_csv: str | os.PathLike, o
     With a single test set, its H-mean on the HR images is a dashed line (upper bound) and on the LR images a
     dotted one. Width COLUMN_WIDTH.
     """
-    det_rows, sr_rows = read_csv(detection_csv), read_csv(sr_csv)
+    det_rows, sr_rows = first_detector(read_csv(detection_csv)), read_csv(sr_csv)
     points = fidelity_points(det_rows, sr_rows)
     if not points:
         raise ValueError(f"{sr_csv}: no SR conditions to plot")

@@ -165,5 +165,28 @@ def unique(values) -> list:
     return list(seen)
 
 
+def panel_names(rows: Sequence[dict]) -> dict[tuple[str, str], str]:
+    """(dataset, detector) -> the name of its panel, table section or column group: the dataset, with the detector
+    when the table has several ("synth, ppocrv6-db")."""
+    pairs = unique((r["dataset"], r.get("detector", "")) for r in rows)
+    several = len({d for _, d in pairs}) > 1
+    return {(ds, det): (f"{ds}, {det}" if several and det else ds) for ds, det in pairs}
+
+
+def by_panel(rows: Sequence[dict]) -> list[dict]:
+    """Detection rows with `dataset` replaced by its panel name (`panel_names`): grouping by dataset then groups
+    by (dataset, detector), so no row of one detector is ranked or averaged with another's."""
+    names = panel_names(rows)
+    return [{**r, "dataset": names[(r["dataset"], r.get("detector", ""))]} for r in rows]
+
+
+def first_detector(rows: Sequence[dict]) -> list[dict]:
+    """The rows of each data set's first detector (table order): one detection row per condition and seed."""
+    first: dict[str, str] = {}
+    for r in rows:
+        first.setdefault(r["dataset"], r.get("detector", ""))
+    return [r for r in rows if r.get("detector", "") == first[r["dataset"]]]
+
+
 def scale_label(scale: int | str) -> str:
     return f"\N{MULTIPLICATION SIGN}{int(scale)}"

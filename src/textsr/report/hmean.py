@@ -13,8 +13,8 @@ from matplotlib.patches import Patch
 from matplotlib.transforms import blended_transform_factory
 
 from textsr.report.figures import (
-    COLUMN_WIDTH, SMALL_PT, condition_colours, condition_labels, new_figure, paper_style, read_csv, save_figure,
-    scale_label, unique,
+    COLUMN_WIDTH, SMALL_PT, condition_colours, condition_labels, new_figure, panel_names, paper_style, read_csv,
+    save_figure, scale_label, unique,
 )
 
 BAR_IN = 0.13  # in: height of one bar slot
@@ -32,16 +32,9 @@ SEED_OFFSET = -0.24  # seed dots sit this far above a bar's centre line (bar slo
 REFERENCE = "bicubic"
 
 
-def _row_keys(rows: Sequence[dict]) -> dict[tuple[str, str], str]:
-    """(dataset, detector) -> panel-row name: the dataset, with the detector when the table has several."""
-    pairs = unique((r["dataset"], r.get("detector", "")) for r in rows)
-    several = len({d for _, d in pairs}) > 1
-    return {(ds, det): (f"{ds}, {det}" if several and det else ds) for ds, det in pairs}
-
-
 def _runs(rows: Sequence[dict]) -> tuple[list[str], list[int], list[str], dict[tuple, list[tuple[float, ...]]]]:
     """(panel rows, scales, conditions, {(panel row, scale, condition): [(P, R, H) in % per run]})."""
-    names = _row_keys(rows)
+    names = panel_names(rows)
     datasets = unique(names[(r["dataset"], r.get("detector", ""))] for r in rows)
     scales = unique(int(r["scale"]) for r in rows if r["condition"] != "hr") or [1]
     conditions = unique(r["condition"] for r in rows)
@@ -77,7 +70,7 @@ def comparison_intervals(comparison_rows: Sequence[dict], reference: str = REFER
     in %, for every condition compared against `reference` (one row per pair: over every training seed when there
     are several; an older table's seed-averaged ``mean`` row). H_ref is the reference's H-mean as the comparison
     computed it."""
-    names = _row_keys(comparison_rows)
+    names = panel_names(comparison_rows)
     chosen: dict[tuple, list[dict]] = {}
     for r in comparison_rows:
         if r["condition_b"] != reference:

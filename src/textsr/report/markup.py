@@ -6,6 +6,8 @@ the Markdown table. Precision, recall and H-mean are printed in % with one decim
 four. "Best" is decided on the printed
 (rounded) values, so ties are all bold, among the rows of the same test set and scale; `hr` (detection on the HR
 image) is the upper bound, not a competitor, and is never bold. Order of rows and columns: the CSVs' (config) order.
+Where a test set has several detectors, each (test set, detector) is its own section and column group
+("synth, ppocrv6-db"), ranked on its own.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import os
 from collections.abc import Callable, Sequence
 
 from textsr.util.atomic import write_text_atomic
-from textsr.report.figures import condition_labels, read_csv, unique
+from textsr.report.figures import by_panel, condition_labels, read_csv, unique
 
 DETECTION_METRICS = [("precision", "P"), ("recall", "R"), ("hmean", "H")]
 SR_METRICS = [("psnr_y", "PSNR"), ("ssim_y", "SSIM")]
@@ -110,9 +112,9 @@ def detection_markdown(rows: Sequence[dict]) -> str:
     lines = [
         "# Text detection results",
         "",
-        "CRAFT on each condition's images, scored by the test set's official protocol. P = precision, R = recall, "
-        "H = H-mean, in %; GT / Det = care ground truths / detections. **Bold**: best per test set and scale "
-        "(`hr`, detection on the HR image, is the upper bound and is not ranked).",
+        "Each test set's detector(s) on each condition's images, scored by the test set's official protocol. "
+        "P = precision, R = recall, H = H-mean, in %; GT / Det = care ground truths / detections. **Bold**: best "
+        "per test set, detector and scale (`hr`, detection on the HR image, is the upper bound and is not ranked).",
     ]
     cells = _cells(rows, DETECTION_METRICS, lambda s: f"**{s}**")
     for dataset in unique(r["dataset"] for r in rows):
@@ -166,9 +168,9 @@ def latex_tables(detection_rows: Sequence[dict], sr_rows: Sequence[dict]) -> str
     if detection_rows:
         out += _latex_table(
             detection_rows, DETECTION_METRICS, label="tab:detection", labels=labels,
-            caption=r"Text detection with CRAFT on HR, LR and super-resolved images: precision (P), recall (R) "
-                    r"and H-mean (H) in \%, official protocol of each test set. Bold: best per test set and "
-                    r"scale; HR is the upper bound.")
+            caption=r"Text detection on HR, LR and super-resolved images (column groups: test set, and detector "
+                    r"where a set has several): precision (P), recall (R) and H-mean (H) in \%, official protocol of "
+                    r"each test set. Bold: best per column group and scale; HR is the upper bound.")
         out.append("")
     if sr_rows:
         out += _latex_table(
@@ -182,13 +184,13 @@ def latex_tables(detection_rows: Sequence[dict], sr_rows: Sequence[dict]) -> str
 
 def write_detection_markdown(detection_csv: str | os.PathLike, out_md: str | os.PathLike) -> None:
     """results/detection_table.csv -> results/detection_table.md (`detection_markdown`)."""
-    rows = seed_means(read_csv(detection_csv), [m for m, _ in DETECTION_METRICS])
+    rows = seed_means(by_panel(read_csv(detection_csv)), [m for m, _ in DETECTION_METRICS])
     write_text_atomic(out_md, detection_markdown(rows))
 
 
 def write_latex_tables(detection_csv: str | os.PathLike, sr_csv: str | os.PathLike,
                        out_tex: str | os.PathLike) -> None:
     """results/detection_table.csv + results/sr_table.csv -> results/tables.tex (`latex_tables`)."""
-    detection = seed_means(read_csv(detection_csv), [m for m, _ in DETECTION_METRICS])
+    detection = seed_means(by_panel(read_csv(detection_csv)), [m for m, _ in DETECTION_METRICS])
     sr = seed_means(read_csv(sr_csv), [m for m, _ in SR_METRICS])
     write_text_atomic(out_tex, latex_tables(detection, sr))

@@ -136,7 +136,7 @@ def write_recognition_table(
     recognizer (else the JSON's `recognizer` field; both given must agree: ValueError naming the file).
     accuracy (words read exactly) with its 95 % Wilson interval (accuracy_ci_low, accuracy_ci_high), char_accuracy (mean over words of 1 - normalised edit distance) and e2e_hmean
     are fractions with 4 decimals, empty where not measured (no scorable word; no detection JSON).
-    averages: {name: [datasets]} adds, after the rows, one row `dataset=name` per (scale, condition, seed,
+    averages: {name: [datasets]} adds, after the rows, one row `dataset=name` per (detector, scale, condition, seed,
     recognizer) that every listed dataset has: n_words summed, accuracy = sum(n_correct) / sum(n_words),
     char_accuracy likewise weighted by words (i.e. by split size for TextZoom easy/medium/hard), e2e_hmean empty.
     Returns the rows written.
@@ -194,10 +194,14 @@ def recognition_panels(recognition_rows: Sequence[dict], detection_rows: Sequenc
         first_detector.setdefault(r["dataset"], r.get("detector", ""))
     chosen = {d: detector if detector is not None else first for d, first in first_detector.items()}
     det = [r for r in detection_rows if r.get("detector", "") == chosen[r["dataset"]]]
-    recognition_rows = [r for r in recognition_rows if r.get("detector", "") in ("", chosen.get(r["dataset"], ""))]
-    by_rec = {rec: [r for r in recognition_rows if r.get("recognizer", "") == rec] for rec in recognizers}
+    # word accuracy reads the ground-truth crops (one value per run, whatever the detector); end-to-end: the chosen
+    words = list({(r["dataset"], r["scale"], r["condition"], str(r.get("seed", "")), r.get("recognizer", "")): r
+                  for r in recognition_rows}.values())
+    spotted = [r for r in recognition_rows if r.get("detector", "") in ("", chosen.get(r["dataset"], ""))]
+    by_rec = {rec: [r for r in words if r.get("recognizer", "") == rec] for rec in recognizers}
+    e2e_by_rec = {rec: [r for r in spotted if r.get("recognizer", "") == rec] for rec in recognizers}
     values = {"accuracy": {rec: _panel_runs(rows, "accuracy", scales_of) for rec, rows in by_rec.items()},
-              "e2e": {rec: _panel_runs(rows, "e2e_hmean", scales_of) for rec, rows in by_rec.items()},
+              "e2e": {rec: _panel_runs(rows, "e2e_hmean", scales_of) for rec, rows in e2e_by_rec.items()},
               "hmean": _panel_runs(det, "hmean", scales_of)}
     return panels, conditions, recognizers, values
 

@@ -9,6 +9,7 @@ Conditions (`hr`, `lr`, `bicubic`, `rcan-official`, `{method}@{trainset}-s{seed}
 
 from __future__ import annotations
 
+import functools
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Mapping
@@ -138,19 +139,14 @@ class Plan:
     def hr_dir(self, name: str, role: str) -> str:
         return layout.HR_IMAGES.format(dataset=self._folder(name), split=self.split(name, role))
 
+    @functools.cache  # noqa: B019 (one Plan per workflow: the cache lives as long as it): called once per job
     def gt_dir(self, name: str) -> str:
         """Native ground-truth folder of a test set (catalogue: its chosen variant, e.g. test/gt_2020)."""
-        return self._gt_dirs[name]
-
-    @cached_property
-    def _gt_dirs(self) -> dict[str, str]:
-        dirs = {}
-        for name, spec in self.testsets.items():
-            split = self.split(name, "test")
-            dirs[name] = (layout.DATASET_PATH.format(dataset=self._folder(name),
-                                                     path=CATALOG.gt_dir(spec["catalog"], split, spec.get("gt")))
-                          if spec["source"] == "catalog" else layout.GT.format(dataset=self._folder(name), split=split))
-        return dirs
+        spec, split = self.testsets[name], self.split(name, "test")
+        if spec["source"] == "catalog":
+            return layout.DATASET_PATH.format(dataset=self._folder(name),
+                                              path=CATALOG.gt_dir(spec["catalog"], split, spec.get("gt")))
+        return layout.GT.format(dataset=self._folder(name), split=split)
 
     def native_lr(self, name: str, role: str) -> bool:
         """Does the set bring its own LR images for this role (`lr: native`: DIV2K's, TextZoom's real LR)?"""
@@ -190,6 +186,7 @@ class Plan:
     def detection_set(self, name: str, detector: str) -> str:
         """The test set whose name keys test set `name`'s detections by `detector`: the first with the same images
         and that detector (so its detections are made once; evaluation stays per ground-truth variant)."""
+        self.detector(name, detector)  # KeyError naming the set's detectors
         key = self._images_key(name)
         return next(n for n in self.testsets if self._images_key(n) == key and detector in self.detector_names(n))
 
