@@ -183,13 +183,7 @@ def test_ic15_sample_words_read_as_official_easyocr_reads_them(reader, samples):
 
 def _edits(a: str, b: str) -> int:
     """Levenshtein distance between two normalised words (case-insensitive, alphanumeric only)."""
-    a, b = normalize_text(a), normalize_text(b)
-    row = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        prev, row[0] = row[0], i
-        for j, cb in enumerate(b, 1):
-            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
-    return row[-1]
+    return levenshtein(normalize_text(a), normalize_text(b))
 
 
 @needs_samples

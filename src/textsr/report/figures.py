@@ -180,11 +180,17 @@ def by_panel(rows: Sequence[dict]) -> list[dict]:
     return [{**r, "dataset": names[(r["dataset"], r.get("detector", ""))]} for r in rows]
 
 
-def first_detector(rows: Sequence[dict]) -> list[dict]:
-    """The rows of each data set's first detector (table order): one detection row per condition and seed."""
+def first_detectors(rows: Sequence[dict]) -> dict[str, str]:
+    """{data set: its first detector in table order} ("" for a table without the column)."""
     first: dict[str, str] = {}
     for r in rows:
         first.setdefault(r["dataset"], r.get("detector", ""))
+    return first
+
+
+def first_detector(rows: Sequence[dict]) -> list[dict]:
+    """The rows of each data set's first detector (table order): one detection row per condition and seed."""
+    first = first_detectors(rows)
     return [r for r in rows if r.get("detector", "") == first[r["dataset"]]]
 
 

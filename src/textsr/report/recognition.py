@@ -17,8 +17,8 @@ from matplotlib.transforms import blended_transform_factory
 
 from textsr.util.atomic import atomic_path
 from textsr.report.figures import (
-    COLUMN_WIDTH, SMALL_PT, condition_colours, condition_labels, new_figure, paper_style, read_csv, save_figure,
-    scale_label, unique,
+    COLUMN_WIDTH, SMALL_PT, condition_colours, condition_labels, first_detectors, new_figure, paper_style, read_csv,
+    save_figure, scale_label, unique,
 )
 
 #: `detector`: whose detections the end-to-end numbers score (word accuracy reads the ground-truth crops, the same
@@ -189,10 +189,7 @@ def recognition_panels(recognition_rows: Sequence[dict], detection_rows: Sequenc
                     for s in (scales_of.get(r["dataset"], [1]) if r["condition"] == "hr" else [int(r["scale"])]))
     conditions = unique(r["condition"] for r in recognition_rows)
     recognizers = unique(r.get("recognizer", "") for r in recognition_rows)
-    first_detector: dict[str, str] = {}
-    for r in detection_rows:
-        first_detector.setdefault(r["dataset"], r.get("detector", ""))
-    chosen = {d: detector if detector is not None else first for d, first in first_detector.items()}
+    chosen = {d: detector if detector is not None else first for d, first in first_detectors(detection_rows).items()}
     det = [r for r in detection_rows if r.get("detector", "") == chosen[r["dataset"]]]
     # word accuracy reads the ground-truth crops (one value per run, whatever the detector); end-to-end: the chosen
     words = list({(r["dataset"], r["scale"], r["condition"], str(r.get("seed", "")), r.get("recognizer", "")): r
