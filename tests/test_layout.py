@@ -25,21 +25,21 @@ def test_no_two_names_hold_the_same_pattern():
         seen[pattern] = name
 
 
-def test_patterns_fill_to_the_paths_the_study_has_always_used():
-    # the paths before the layout module existed (c49f292's f-strings), written out by hand
-    assert layout.MODEL.format(method="rcan_dat", trainset="tz", seed=4, scale=2) == \
-        "results/models/rcan_dat/tz/s4/x2/model.pt"
-    assert layout.DET.format(condition="lr", dataset="tt", scale=4, detector="general-poly") == \
-        "results/det/lr/tt/x4/general-poly"
+def test_patterns_fill_to_the_paths_written_out_by_hand():
+    # c49f292's f-strings, with the degradation segment of issue 24 before the scale
+    assert layout.MODEL.format(method="rcan_dat", trainset="tz", degradation="bi", seed=4, scale=2) == \
+        "results/models/rcan_dat/tz/bi/s4/x2/model.pt"
+    assert layout.DET.format(condition="lr", dataset="tt", degradation="bd", scale=4, detector="general-poly") == \
+        "results/det/lr/tt/bd/x4/general-poly"
     assert layout.NATIVE_LR.format(dataset="textzoom", split="test_easy", scale=2) == \
         "resources/datasets/textzoom/test_easy/lr/x2"
-    assert layout.log("detect") == "logs/detect/{condition}/{dataset}/x{scale}/{detector}.log"
+    assert layout.log("detect") == "logs/detect/{condition}/{dataset}/{degradation}/x{scale}/{detector}.log"
     assert layout.benchmark("fig_qualitative") == "benchmarks/figures/qualitative/{dataset}/x{scale}.tsv"
     assert layout.figure(layout.CURVES_FIGURE, "pdf") == "results/figures/curves-{trainset}-x{scale}.pdf"
 
 
 def test_partial_fills_some_wildcards_and_keeps_the_others():
-    assert layout.partial(layout.SR, condition="bicubic") == "results/sr/bicubic/{dataset}/x{scale}"
+    assert layout.partial(layout.SR, condition="bicubic") == "results/sr/bicubic/{dataset}/{degradation}/x{scale}"
     assert layout.partial(layout.SR) == layout.SR
 
 

@@ -42,10 +42,11 @@ validate(config, schema="../schemas/config.schema.yaml")
 
 
 wildcard_constraints:
-    condition=r"[a-z0-9_\-]+(@[a-z0-9_]+-s\d+)?",
+    condition=r"[a-z0-9_\-]+(@[a-z0-9_]+(~[a-z0-9_]+)?-s\d+)?",
     dataset=r"[a-z0-9_]+",
     trainset=r"[a-z0-9_]+",
     method=r"[a-z0-9_]+",
+    degradation=r"[a-z0-9_]+",
     split=r"train|test",
     scale=r"\d+",
     seed=r"\d+",
@@ -124,9 +125,15 @@ def hr_for_split(wildcards):
 
 
 def lr_test_for(wildcards):
-    """LR images of a test or SR set at a scale (the pipeline's degradation, or the set's native LR)."""
+    """LR images of a test or SR set at a scale and degradation (the pipeline's, or the set's native LR)."""
     w = typed(wildcards)
-    return PLAN.lr_dir(w.dataset, PLAN.eval_role(w.dataset), w.scale)
+    return PLAN.lr_dir(w.dataset, PLAN.eval_role(w.dataset), w.scale, w.degradation)
+
+
+def degradation_params_for(wildcards):
+    """The degrade job's registry function, options and seed (the config's `seed`: per-image streams)."""
+    kind, options = PLAN.degradation(wildcards.degradation)
+    return {"degradation": kind, "seed": int(config["seed"]), **options}
 
 
 def lr_test_input_for(wildcards):
@@ -146,18 +153,18 @@ def teacher_params_for(wildcards):
     return {"layers": layers, "p": p, "features": features}
 
 
-def train_lr_dir(trainset, scale):
-    return PLAN.lr_dir(trainset, "train", scale)
+def train_lr_dir(trainset, scale, degradation):
+    return PLAN.lr_dir(trainset, "train", scale, degradation)
 
 
 def train_inputs_for(wildcards):
     """HR data (the data set's folder), LR folder (degraded, or the set's own), the CRAFT teacher cache and weights for
     distillation, the SR teacher's model file (kd), PISR's privileged teacher."""
     w = typed(wildcards)
-    m, t, s, seed = w.method, w.trainset, w.scale, w.seed
+    m, t, s, seed, g = w.method, w.trainset, w.scale, w.seed, w.degradation
     inputs = {"data": PLAN.dataset_dir(t)}
     if not PLAN.native_lr(t, "train"):
-        inputs["lr"] = train_lr_dir(t, s)
+        inputs["lr"] = train_lr_dir(t, s, g)
     if PLAN.spec(m, s).distill:
         inputs["weights"] = CRAFT_WEIGHTS
         cache = PLAN.teacher_cache_dir(m, t, s)
@@ -165,16 +172,16 @@ def train_inputs_for(wildcards):
             inputs["teacher"] = cache
     teacher = PLAN.kd_teacher(m, t, seed, s)
     if teacher:
-        inputs["sr_teacher"] = PLAN.model_input(teacher, s)
+        inputs["sr_teacher"] = PLAN.model_input(teacher, s, g)
     if PLAN.is_pisr(m):
-        inputs["privileged"] = PLAN.privileged_file(m, t, seed, s)
+        inputs["privileged"] = PLAN.privileged_file(m, t, seed, s, g)
     return inputs
 
 
 def train_params_for(wildcards):
     """Everything train_sr needs besides inputs and outputs: folders, the method's dicts, the seed."""
     w = typed(wildcards)
-    m, t, s, seed = w.method, w.trainset, w.scale, w.seed
+    m, t, s, seed, g = w.method, w.trainset, w.scale, w.seed, w.degradation
     spec = PLAN.methods[m]
     distill = dict(spec["distill"]) if spec.get("distill") is not None else None
     if distill is not None and not PLAN.teacher_cache_dir(m, t, s):
@@ -182,7 +189,7 @@ def train_params_for(wildcards):
     teacher = PLAN.kd_teacher(m, t, seed, s)
     return {
         "hr_dir": PLAN.hr_dir(t, "train"),
-        "lr_dir": train_lr_dir(t, s),
+        "lr_dir": train_lr_dir(t, s, g),
         "arch": PLAN.arch(m),
         "method": m,
         "scale": s,
@@ -192,27 +199,27 @@ def train_params_for(wildcards):
         "train": PLAN.train_options(m, t),
         "distill": distill,
         "kd": PLAN.kd_options(m),
-        "sr_teacher": PLAN.model_file(teacher, s) if teacher else None,
-        "init_from": PLAN.privileged_file(m, t, seed, s) if PLAN.is_pisr(m) else None,
-        "checkpoint_dir": PLAN.trained_file(layout.CHECKPOINTS, m, t, seed, s),
+        "sr_teacher": PLAN.model_file(teacher, s, g) if teacher else None,
+        "init_from": PLAN.privileged_file(m, t, seed, s, g) if PLAN.is_pisr(m) else None,
+        "checkpoint_dir": PLAN.trained_file(layout.CHECKPOINTS, m, t, seed, s, g),
     }
 
 
 def privileged_params_for(wildcards):
     """PISR step 1: the privileged teacher's options (its decoder = the student's FSRCNN)."""
     w = typed(wildcards)
-    m, t, s, seed = w.method, w.trainset, w.scale, w.seed
+    m, t, s, seed, g = w.method, w.trainset, w.scale, w.seed, w.degradation
     spec = PLAN.methods[m]
     priv = spec.get("privileged") or {}
     return {
         "hr_dir": PLAN.hr_dir(t, "train"),
-        "lr_dir": train_lr_dir(t, s),
+        "lr_dir": train_lr_dir(t, s, g),
         "scale": s,
         "seed": seed,
         "model": priv.get("model", spec.get("model") or {}),
         "train": {**PLAN.train_options(m, t), **(priv.get("train") or {})},
         "privileged": {k: v for k, v in priv.items() if k == "lam"},
-        "checkpoint_dir": PLAN.trained_file(layout.PRIVILEGED_CHECKPOINTS, m, t, seed, s),
+        "checkpoint_dir": PLAN.trained_file(layout.PRIVILEGED_CHECKPOINTS, m, t, seed, s, g),
     }
 
 
@@ -221,7 +228,7 @@ def privileged_inputs_for(wildcards):
     t, s = w.trainset, w.scale
     inputs = {"data": PLAN.dataset_dir(t)}
     if not PLAN.native_lr(t, "train"):
-        inputs["lr"] = train_lr_dir(t, s)
+        inputs["lr"] = train_lr_dir(t, s, w.degradation)
     return inputs
 
 
@@ -233,12 +240,12 @@ PISR_METHODS = [m for m in PLAN.methods if PLAN.is_pisr(m)]
 
 def sr_weights_for(wildcards):
     w = typed(wildcards)
-    return PLAN.model_input(w.condition, w.scale)
+    return PLAN.model_input(w.condition, w.scale, w.degradation)
 
 
 def sr_weights_file_for(wildcards):
     w = typed(wildcards)
-    return PLAN.model_file(w.condition, w.scale)
+    return PLAN.model_file(w.condition, w.scale, w.degradation)
 
 
 def scale_of(wildcards):
@@ -254,7 +261,7 @@ def hr_test_for(wildcards):
 def images_for(wildcards):
     """Condition -> the folder of images the detector (and recognizer) sees."""
     w = typed(wildcards)
-    return PLAN.images(w.condition, w.dataset, w.scale)
+    return PLAN.images(w.condition, w.dataset, w.scale, w.degradation)
 
 
 def images_input_for(wildcards):
@@ -268,13 +275,13 @@ def images_input_for(wildcards):
 def det_for(wildcards):
     """The detections a test set's evaluation reads (shared by ground-truth variants of one image set)."""
     w = typed(wildcards)
-    return PLAN.det_dir(w.condition, w.dataset, w.scale, w.detector)
+    return PLAN.det_dir(w.condition, w.dataset, w.scale, w.degradation, w.detector)
 
 
 def sr_images_for(wildcards):
     """The SR images a condition's PSNR/SSIM is computed on (shared by ground-truth variants of one image set)."""
     w = typed(wildcards)
-    return PLAN.images(w.condition, w.dataset, w.scale)
+    return PLAN.images(w.condition, w.dataset, w.scale, w.degradation)
 
 
 def detector_for(wildcards):
@@ -415,7 +422,7 @@ def detector_names_for(wildcards):
 def evaluations_for(wildcards):
     """The evaluation of each of the set's detectors on the job's condition, in `detector_names_for` order."""
     w = typed(wildcards)
-    return [PLAN.eval_json(w.condition, w.dataset, w.scale, d) for d in PLAN.detector_names(w.dataset)]
+    return [PLAN.eval_json(w.condition, w.dataset, w.scale, w.degradation, d) for d in PLAN.detector_names(w.dataset)]
 
 
 def coord_scale_for(wildcards):

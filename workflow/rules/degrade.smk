@@ -1,5 +1,6 @@
 rule degrade:
-    """HR -> LR: modcrop, then MATLAB-compatible bicubic downscaling by the SR factor ({split}: train or test)."""
+    """HR -> LR by one of the config's degradations ({split}: train or test): `bi` is modcrop, then MATLAB-compatible
+    bicubic downscaling by the SR factor; random ones draw per image from the config's seed and the image name."""
     input:
         dataset_for,
     output:
@@ -7,6 +8,7 @@ rule degrade:
     params:
         hr=hr_for_split,
         scale=scale_of,
+        degradation=degradation_params_for,
         code=CODE["degrade"],
     log:
         layout.log("degrade"),
@@ -19,7 +21,8 @@ rule degrade:
 
 
 rule bicubic:
-    """The `bicubic` condition: LR test images upscaled by MATLAB-compatible bicubic interpolation."""
+    """The `bicubic` condition: LR test images (of one degradation) upscaled by MATLAB-compatible bicubic
+    interpolation."""
     input:
         lr_test_input_for,
     output:

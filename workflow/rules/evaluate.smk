@@ -32,7 +32,7 @@ rule sr_metrics:
         scale=scale_of,
         code=CODE["evaluate"],
     wildcard_constraints:
-        condition=r"[a-z0-9_]+@[a-z0-9_]+-s\d+|rcan-official|bicubic",
+        condition=r"[a-z0-9_]+@[a-z0-9_]+(~[a-z0-9_]+)?-s\d+|rcan-official|bicubic",
     log:
         layout.log("sr_metrics"),
     benchmark:

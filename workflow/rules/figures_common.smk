@@ -2,12 +2,17 @@
 
 from types import SimpleNamespace
 
-from textsr.study.conditions import trained_name
+from textsr.study.conditions import NO_DEGRADATION, trained_name
 
 #: File formats of every figure (layout.FIGURE).
 FIGURE_FORMATS = ["pdf", "png"]
 #: Figures of one model show the first seed's (every seed is in the tables).
 FIRST_SEED = PLAN.seeds[0]
+
+
+def first_degradation(name, role):
+    """Figures of images and models show a set's first degradation (every degradation is in the tables)."""
+    return PLAN.set_degradations(name, role)[0]
 
 
 def distilled_methods():
@@ -42,8 +47,11 @@ def qualitative_conditions_for(wildcards):
 
 
 def eval_json(condition, dataset, scale):
-    """The evaluation file of one detection job by the test set's first detector (`hr` is scale-free: x1)."""
-    return PLAN.eval_json(condition, dataset, 1 if condition == "hr" else scale, PLAN.detector_names(dataset)[0])
+    """The evaluation file of one detection job by the test set's first detector, on its first degradation
+    (`hr` is scale-free: x1, NO_DEGRADATION)."""
+    hr = condition == "hr"
+    degradation = NO_DEGRADATION if hr else first_degradation(dataset, "test")
+    return PLAN.eval_json(condition, dataset, 1 if hr else scale, degradation, PLAN.detector_names(dataset)[0])
 
 
 def qualitative_evals(wildcards):
@@ -53,7 +61,8 @@ def qualitative_evals(wildcards):
 
 def _condition_wildcards(condition, w):
     """The wildcards of the job that made one qualitative column (`w`: the figure's typed wildcards)."""
-    return SimpleNamespace(condition=condition, dataset=w.dataset, scale=w.scale)
+    degradation = NO_DEGRADATION if condition == "hr" else first_degradation(w.dataset, "test")
+    return SimpleNamespace(condition=condition, dataset=w.dataset, scale=w.scale, degradation=degradation)
 
 
 def qualitative_inputs(wildcards):
@@ -78,16 +87,17 @@ def attention_inputs(wildcards):
     """The distilled model (first seed), its teacher-map cache, and the folder the training LR images are in."""
     w = typed(wildcards)
     m, t, s = w.method, w.trainset, w.scale
+    g = first_degradation(t, "train")
     return {
-        "model": PLAN.trained_file(layout.MODEL, m, t, FIRST_SEED, s),
+        "model": PLAN.trained_file(layout.MODEL, m, t, FIRST_SEED, s, g),
         "teacher": PLAN.teacher_cache_dir(m, t, s),
-        "lr": PLAN.dataset_dir(t) if PLAN.native_lr(t, "train") else train_lr_dir(t, s),
+        "lr": PLAN.dataset_dir(t) if PLAN.native_lr(t, "train") else train_lr_dir(t, s, g),
     }
 
 
 def attention_lr_dir(wildcards):
     w = typed(wildcards)
-    return train_lr_dir(w.trainset, w.scale)
+    return train_lr_dir(w.trainset, w.scale, first_degradation(w.trainset, "train"))
 
 
 def curve_methods(wildcards):
@@ -102,7 +112,8 @@ def curve_conditions(wildcards):
 
 def curve_tsvs(wildcards):
     w = typed(wildcards)
-    return [PLAN.trained_file(layout.CURVE, m, w.trainset, FIRST_SEED, w.scale) for m in curve_methods(wildcards)]
+    g = first_degradation(w.trainset, "train")
+    return [PLAN.trained_file(layout.CURVE, m, w.trainset, FIRST_SEED, w.scale, g) for m in curve_methods(wildcards)]
 
 
 def figure_names():

@@ -12,7 +12,7 @@ rule superres:
         inference=config["inference"],
         code=CODE["superres"],
     wildcard_constraints:
-        condition=r"[a-z0-9_]+@[a-z0-9_]+-s\d+|rcan-official",
+        condition=r"[a-z0-9_]+@[a-z0-9_]+(~[a-z0-9_]+)?-s\d+|rcan-official",
     log:
         layout.log("superres"),
     benchmark:

@@ -20,19 +20,20 @@ from textsr.util.atomic import atomic_path
 from textsr.evaluation import get_protocol
 from textsr.evaluation.bootstrap import comparison_rng, holm, paired_bootstrap_two_stage, paired_counts, verdict
 from textsr.evaluation.strata import HEIGHT_BINS, recall_by_height
+from textsr.study.conditions import DEFAULT_DEGRADATION
 
 #: role (primary / secondary / sanity), seeds (training-seed pairs; 0: neither condition trained), seed_diffs
 #: ("seed:H_a - H_b" per pair, full set), diff and its 1 - alpha two-stage interval, half_width, mde (80 % power),
 #: the 1 - 2 alpha interval (equivalence), the image-only interval, bootstrap p-values and their Holm adjustment
-COMPARISON_COLUMNS = ["dataset", "protocol", "detector", "scale", "role", "condition_a", "condition_b", "seeds",
+COMPARISON_COLUMNS = ["dataset", "protocol", "detector", "scale", "degradation", "role", "condition_a", "condition_b", "seeds",
                       "seed_diffs", "hmean_a", "hmean_b", "diff", "ci_low", "ci_high", "half_width", "mde",
                       "ci90_low", "ci90_high", "img_ci_low", "img_ci_high", "p", "p_equiv", "p_holm",
                       "p_equiv_holm", "n_images", "n_resamples", "verdict"]
-DETECTION_KEY = ["dataset", "protocol", "detector", "scale", "condition"]
+DETECTION_KEY = ["dataset", "protocol", "detector", "scale", "degradation", "condition"]
 SUMMARY_COLUMNS = DETECTION_KEY + ["method", "trainset", "n_seeds", "precision_mean", "precision_sd", "recall_mean",
                                    "recall_sd", "hmean_mean", "hmean_sd", "psnr_y_mean", "psnr_y_sd", "ssim_y_mean",
                                    "ssim_y_sd"]
-STRATA_COLUMNS = ["dataset", "protocol", "detector", "scale", "condition", "method", "trainset", "seed", "bin",
+STRATA_COLUMNS = ["dataset", "protocol", "detector", "scale", "degradation", "condition", "method", "trainset", "seed", "bin",
                   "n_gt", "n_matched", "recall"]
 #: decimals of each measure in the tables (fractions 4, dB 3)
 DECIMALS = {"precision": 4, "recall": 4, "hmean": 4, "psnr_y": 3, "ssim_y": 4}
@@ -88,23 +89,31 @@ def _load(path: str | Path, cache: dict) -> dict:
     return cache[key]
 
 
-def _groups(evals: Sequence[Mapping]) -> dict[tuple[str, str, str], dict[str, dict[str, Mapping]]]:
-    """{(dataset, detector, scale): {condition: {seed: eval}}}, `hr` (scale 1) joined to every scale of its set."""
-    groups: dict[tuple[str, str, str], dict[str, dict[str, Mapping]]] = {}
-    scales: dict[tuple[str, str], list[str]] = {}
+def _degradation(e: Mapping) -> str:
+    return str(e.get("degradation") or DEFAULT_DEGRADATION)
+
+
+def _groups(evals: Sequence[Mapping]) -> dict[tuple[str, str, str, str], dict[str, dict[str, Mapping]]]:
+    """{(dataset, detector, scale, degradation): {condition: {seed: eval}}}, `hr` (scale 1, no degradation) joined
+    to every (scale, degradation) of its set."""
+    groups: dict[tuple[str, str, str, str], dict[str, dict[str, Mapping]]] = {}
+    cells: dict[tuple[str, str], list[tuple[str, str]]] = {}
     for e in evals:
         if e["condition"] != "hr":
-            scales.setdefault((e["dataset"], e["detector"]), [])
-            if str(e["scale"]) not in scales[(e["dataset"], e["detector"])]:
-                scales[(e["dataset"], e["detector"])].append(str(e["scale"]))
+            cell = (str(e["scale"]), _degradation(e))
+            known = cells.setdefault((e["dataset"], e["detector"]), [])
+            if cell not in known:
+                known.append(cell)
     for e in evals:
-        targets = scales.get((e["dataset"], e["detector"]), [str(e["scale"])]) if e["condition"] == "hr" else [str(e["scale"])]
-        for scale in targets:
-            runs = groups.setdefault((e["dataset"], e["detector"], scale), {}).setdefault(e["condition"], {})
+        own = [(str(e["scale"]), _degradation(e))]
+        targets = cells.get((e["dataset"], e["detector"]), own) if e["condition"] == "hr" else own
+        for scale, degradation in targets:
+            key = (e["dataset"], e["detector"], scale, degradation)
+            runs = groups.setdefault(key, {}).setdefault(e["condition"], {})
             seed = str(e["seed"])
             if seed in runs:
-                raise ValueError(f"two evaluations of {e['condition']} seed {seed!r} on {e['dataset']} x{scale}: "
-                                 f"{runs[seed]['path']} and {e['path']}")
+                raise ValueError(f"two evaluations of {e['condition']} seed {seed!r} on {e['dataset']} x{scale} "
+                                 f"{degradation}: {runs[seed]['path']} and {e['path']}")
             runs[seed] = e
     return groups
 
@@ -139,11 +148,11 @@ def _ordered_pairs(conds: Iterable[str], pairs: Sequence[tuple[str, str]],
     return out
 
 
-def _compare(key: tuple[str, str, str, str], cond_a: str, cond_b: str, runs_a: Mapping, runs_b: Mapping,
+def _compare(key: tuple[str, str, str, str, str], cond_a: str, cond_b: str, runs_a: Mapping, runs_b: Mapping,
              cache: dict, **boot) -> dict:
     """One comparison row (floats, not yet formatted) of conditions a and b at key (dataset, protocol, detector,
-    scale); its RNG stream follows from key and the two names (`comparison_rng`)."""
-    dataset, protocol, detector, scale = key
+    scale, degradation); its RNG stream follows from key and the two names (`comparison_rng`)."""
+    dataset, protocol, detector, scale, degradation = key
     counts, stems0, seeds = [], None, []
     for row_seed, s_a, s_b in seed_pairs(runs_a, runs_b):
         stems, ca, cb = paired_counts(_load(runs_a[s_a]["path"], cache), _load(runs_b[s_b]["path"], cache))
@@ -157,7 +166,7 @@ def _compare(key: tuple[str, str, str, str], cond_a: str, cond_b: str, runs_a: M
     b = paired_bootstrap_two_stage(counts, seed=comparison_rng(seed, *key, cond_a, cond_b), **boot)
     n_seeds = 0 if seeds == [""] else len(seeds)  # 0: neither condition is trained, no seed variance to resample
     return {**b, "dataset": dataset, "protocol": protocol, "detector": detector, "scale": scale,
-            "condition_a": cond_a, "condition_b": cond_b, "seeds": n_seeds,
+            "degradation": degradation, "condition_a": cond_a, "condition_b": cond_b, "seeds": n_seeds,
             "seed_diffs": " ".join(f"{s}:{d:.4f}" for s, d in zip(seeds, b["seed_diffs"]) if s)}
 
 
@@ -199,11 +208,11 @@ def comparison_rows(
         raise ValueError(f"comparisons.primary must name two conditions, got {primary!r}")
     cache: dict = {}
     rows = []
-    for (dataset, detector, scale), conds in _groups(evals).items():
+    for (dataset, detector, scale, degradation), conds in _groups(evals).items():
         for cond_a, cond_b, role in _ordered_pairs(conds, pairs, primary):
             runs_a, runs_b = conds[cond_a], conds[cond_b]
             protocol = get_protocol(next(iter(runs_a.values()))["protocol"]).name
-            row = _compare((dataset, protocol, detector, scale), cond_a, cond_b, runs_a, runs_b, cache,
+            row = _compare((dataset, protocol, detector, scale, degradation), cond_a, cond_b, runs_a, runs_b, cache,
                            n_resamples=n_resamples, seed=seed, alpha=alpha, margin=margin)
             rows.append({**row, "role": role})
     if primary and not any(r["role"] == "primary" for r in rows):
@@ -254,7 +263,7 @@ def summary_rows(detection_rows: Sequence[Mapping], sr_rows: Sequence[Mapping]) 
         runs.append(r)
     sr: dict[tuple, list[Mapping]] = {}
     for r in sr_rows:
-        runs = sr.setdefault((str(r["dataset"]), str(r["scale"]), str(r["condition"])), [])
+        runs = sr.setdefault((str(r["dataset"]), str(r["scale"]), _degradation(r), str(r["condition"])), [])
         if any(str(x["seed"]) == str(r["seed"]) for x in runs):
             raise ValueError(f"SR table: two rows for {r['dataset']} x{r['scale']} {r['condition']} seed {r['seed']!r}")
         runs.append(r)
@@ -264,7 +273,7 @@ def summary_rows(detection_rows: Sequence[Mapping], sr_rows: Sequence[Mapping]) 
         row.update(method=runs[0]["method"], trainset=runs[0]["trainset"], n_seeds=len(runs))
         for m in ("precision", "recall", "hmean"):
             row[f"{m}_mean"], row[f"{m}_sd"] = _mean_sd([float(r[m]) for r in runs], DECIMALS[m])
-        sr_runs = sr.get((row["dataset"], row["scale"], row["condition"]), [])
+        sr_runs = sr.get((row["dataset"], row["scale"], row["degradation"], row["condition"]), [])
         for m in ("psnr_y", "ssim_y"):
             row[f"{m}_mean"], row[f"{m}_sd"] = _mean_sd([float(r[m]) for r in sr_runs], DECIMALS[m])
         out.append(row)
@@ -276,7 +285,7 @@ def write_summary_table(detection_csv: str | Path, sr_csv: str | Path, out_csv: 
     condition, method, trainset, seed, precision, recall, hmean, ...) and `results/sr_table.csv` (dataset, scale,
     condition, ..., seed, psnr_y, ssim_y, ...): mean +- sd over seeds (see `summary_rows`); returns the rows."""
     det = _read_csv(detection_csv, DETECTION_KEY + ["method", "trainset", "seed", "precision", "recall", "hmean"])
-    sr = _read_csv(sr_csv, ["dataset", "scale", "condition", "seed", "psnr_y", "ssim_y"])
+    sr = _read_csv(sr_csv, ["dataset", "scale", "degradation", "condition", "seed", "psnr_y", "ssim_y"])
     rows = summary_rows(det, sr)
     _write_csv(out_csv, SUMMARY_COLUMNS, rows)
     return rows
@@ -292,7 +301,7 @@ def strata_rows(evals: Sequence[Mapping], bins: Sequence[float] = HEIGHT_BINS) -
         if get_protocol(result["protocol"]).name != get_protocol(e["protocol"]).name:
             raise ValueError(f"{e['path']}: evaluated with {result['protocol']}, listed as {e['protocol']}")
         for b in recall_by_height(result["per_image"], result["protocol"], bins):
-            rows.append({**{k: e[k] for k in STRATA_COLUMNS[:8]}, "bin": b["bin"], "n_gt": b["n_gt"],
+            rows.append({**{k: e[k] for k in STRATA_COLUMNS[:9]}, "bin": b["bin"], "n_gt": b["n_gt"],
                          "n_matched": b["n_matched"], "recall": "" if b["recall"] is None else f"{b['recall']:.4f}"})
     return rows
 

@@ -8,11 +8,13 @@ from pathlib import Path
 
 from textsr.util.atomic import atomic_path
 
-DETECTION_COLUMNS = ["dataset", "protocol", "detector", "scale", "condition", "method", "trainset", "seed",
-                     "precision", "recall", "hmean", "n_images", "n_gt", "n_det"]
-SR_COLUMNS = ["dataset", "scale", "condition", "method", "trainset", "seed", "psnr_y", "ssim_y", "n_images"]
-#: the key columns every row carries from the plan (`textsr.study.plan.Condition.columns`)
-CONDITION_COLUMNS = ("condition", "method", "trainset", "seed")
+DETECTION_COLUMNS = ["dataset", "protocol", "detector", "scale", "degradation", "condition", "method", "trainset",
+                     "train_degradation", "seed", "precision", "recall", "hmean", "n_images", "n_gt", "n_det"]
+SR_COLUMNS = ["dataset", "scale", "degradation", "condition", "method", "trainset", "train_degradation", "seed",
+              "psnr_y", "ssim_y", "n_images"]
+#: the key columns every row carries from the plan (`textsr.study.plan.Condition.columns`): degradation of the test
+#: images (`none` for hr), and that of the training images (empty for untrained conditions)
+CONDITION_COLUMNS = ("condition", "method", "trainset", "seed", "degradation", "train_degradation")
 
 
 def _load(path: str | Path) -> dict:
@@ -37,7 +39,7 @@ def _key_columns(key: dict) -> dict:
 
 def detection_rows(eval_jsons: list[str | Path], keys: list[dict]) -> list[dict]:
     """One table row per evaluation JSON; `keys[i]` holds dataset, protocol, detector, scale and the condition
-    columns (condition, method, trainset, seed) of `eval_jsons[i]`.
+    columns (CONDITION_COLUMNS) of `eval_jsons[i]`.
 
     precision, recall, hmean are fractions in [0, 1] written with 4 decimals; n_gt / n_det count the
     care (not don't-care) ground truths and detections as the protocol does.

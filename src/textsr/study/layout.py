@@ -50,27 +50,30 @@ LABELS = DATASET + "/{split}/labels.tsv"
 
 #: every computed output
 RESULTS_DIR = "results"
-#: the pipeline's MATLAB-bicubic LR images ({split}: train, or test for test and SR sets)
-LR = RESULTS_DIR + "/lr/{dataset}/{split}/x{scale}"
+#: the pipeline's LR images ({split}: train, or test for test and SR sets; {degradation}: a name of the config's
+#: `degradations`, `bi` = MATLAB bicubic by default)
+LR = RESULTS_DIR + "/lr/{dataset}/{split}/{degradation}/x{scale}"
 #: CRAFT teacher-map cache ({teacher}: textsr.train.spec.teacher_cache_key)
 TEACHER = RESULTS_DIR + "/teacher/{trainset}/{teacher}"
-MODEL_DIR = RESULTS_DIR + "/models/{method}/{trainset}/s{seed}/x{scale}"
+#: one training run; {degradation}: the degradation of its LR training images
+MODEL_DIR = RESULTS_DIR + "/models/{method}/{trainset}/{degradation}/s{seed}/x{scale}"
 MODEL = MODEL_DIR + "/model.pt"
 CURVE = MODEL_DIR + "/curve.tsv"
 #: PISR's privileged teacher and its curve
 PRIVILEGED = MODEL_DIR + "/privileged.pt"
 PRIVILEGED_CURVE = MODEL_DIR + "/privileged_curve.tsv"
 #: resumable training state (a killed job resumes from here)
-CHECKPOINTS = RESULTS_DIR + "/checkpoints/{method}/{trainset}/s{seed}/x{scale}"
+CHECKPOINTS = RESULTS_DIR + "/checkpoints/{method}/{trainset}/{degradation}/s{seed}/x{scale}"
 PRIVILEGED_CHECKPOINTS = CHECKPOINTS + "/privileged"
-SR = RESULTS_DIR + "/sr/{condition}/{dataset}/x{scale}"
-DET = RESULTS_DIR + "/det/{condition}/{dataset}/x{scale}/{detector}"
-EVAL = RESULTS_DIR + "/eval/{condition}/{dataset}/x{scale}/{detector}.json"
-EVAL_SR = RESULTS_DIR + "/eval_sr/{condition}/{dataset}/x{scale}.json"
+#: below, {degradation} is that of the test images (`none` for hr, `real` for a set's own LR)
+SR = RESULTS_DIR + "/sr/{condition}/{dataset}/{degradation}/x{scale}"
+DET = RESULTS_DIR + "/det/{condition}/{dataset}/{degradation}/x{scale}/{detector}"
+EVAL = RESULTS_DIR + "/eval/{condition}/{dataset}/{degradation}/x{scale}/{detector}.json"
+EVAL_SR = RESULTS_DIR + "/eval_sr/{condition}/{dataset}/{degradation}/x{scale}.json"
 #: recognition of a test set's ground-truth words, and end-to-end spotting on each of its detectors' detections
-RECOGNITION = RESULTS_DIR + "/recognition/{recognizer}/{condition}/{dataset}/x{scale}/testset.json"
+RECOGNITION = RESULTS_DIR + "/recognition/{recognizer}/{condition}/{dataset}/{degradation}/x{scale}/testset.json"
 #: recognition of a word set (one word per image)
-RECOGNITION_WORDS = RESULTS_DIR + "/recognition/{recognizer}/{condition}/{dataset}/x{scale}.json"
+RECOGNITION_WORDS = RESULTS_DIR + "/recognition/{recognizer}/{condition}/{dataset}/{degradation}/x{scale}.json"
 
 DETECTION_TABLE = RESULTS_DIR + "/detection_table.csv"
 SR_TABLE = RESULTS_DIR + "/sr_table.csv"
@@ -102,19 +105,19 @@ JOB_STEMS = {
     "craft_weights": "craft_weights",
     "optional_craft_weights": "optional_craft_weights/{file}",
     "db_weights": "db_weights",
-    "degrade": "degrade/{dataset}/{split}/x{scale}",
-    "bicubic": "bicubic/{dataset}/x{scale}",
+    "degrade": "degrade/{dataset}/{split}/{degradation}/x{scale}",
+    "bicubic": "bicubic/{dataset}/{degradation}/x{scale}",
     "teacher_maps": "teacher_maps/{trainset}/{teacher}",
-    "train": "train/{method}/{trainset}/s{seed}/x{scale}",
-    "train_privileged": "train_privileged/{method}/{trainset}/s{seed}/x{scale}",
-    "superres": "superres/{condition}/{dataset}/x{scale}",
+    "train": "train/{method}/{trainset}/{degradation}/s{seed}/x{scale}",
+    "train_privileged": "train_privileged/{method}/{trainset}/{degradation}/s{seed}/x{scale}",
+    "superres": "superres/{condition}/{dataset}/{degradation}/x{scale}",
     "official_weights": "official_weights/{file}",
-    "detect": "detect/{condition}/{dataset}/x{scale}/{detector}",
-    "evaluate": "evaluate/{condition}/{dataset}/x{scale}/{detector}",
-    "sr_metrics": "sr_metrics/{condition}/{dataset}/x{scale}",
+    "detect": "detect/{condition}/{dataset}/{degradation}/x{scale}/{detector}",
+    "evaluate": "evaluate/{condition}/{dataset}/{degradation}/x{scale}/{detector}",
+    "sr_metrics": "sr_metrics/{condition}/{dataset}/{degradation}/x{scale}",
     "recognizer_weights": "recognizer_weights/{file}",
-    "recognize": "recognize/{recognizer}/{condition}/{dataset}/x{scale}/testset",
-    "recognize_words": "recognize_words/{recognizer}/{condition}/{dataset}/x{scale}",
+    "recognize": "recognize/{recognizer}/{condition}/{dataset}/{degradation}/x{scale}/testset",
+    "recognize_words": "recognize_words/{recognizer}/{condition}/{dataset}/{degradation}/x{scale}",
     "detection_table": "detection_table",
     "sr_table": "sr_table",
     "summary_table": "summary_table",

@@ -18,7 +18,9 @@ from textsr.data import catalog as CATALOG
 from textsr.inference.detectors import resolve_detectors
 from textsr.recognition.recognizers import DEFAULT_RECOGNIZER
 from textsr.study import layout
-from textsr.study.conditions import BASELINES, Condition, trained_name, twins  # noqa: F401 (re-exported)
+from textsr.study.conditions import (  # noqa: F401 (re-exported)
+    BASELINES, DEFAULT_DEGRADATION, NATIVE_DEGRADATION, NO_DEGRADATION, Condition, trained_name, twins,
+)
 from textsr.train.spec import MethodSpec, resolve_options as resolve_method, teacher_cache_key
 
 #: protocols whose ground truth carries transcriptions the recognizer can be scored on
@@ -43,6 +45,8 @@ class Plan:
         self.methods = dict(config.get("methods") or {})
         self.seeds = [int(s) for s in (config.get("seeds") or [config["seed"]])]
         self.baselines = list(config["conditions"])
+        self.degradations = dict(config.get("degradations") or {DEFAULT_DEGRADATION: {}})
+        self.cross = list(config.get("cross_degradations") or [])
         self.sets = self._sets_by_name()
         self._check()
 
@@ -99,6 +103,12 @@ class Plan:
             if kd and kd.get("type") == "pisr" and self.methods[name].get("arch") != "fsrcnn":
                 raise ValueError(f"config: method '{name}': PISR distils into an FSRCNN student (arch fsrcnn)")
         self._check_teacher_cycles()
+        for cell in self.cross:
+            unknown = [cell[k] for k in ("train", "test") if cell[k] not in self.degradations]
+            unknown += [m for m in cell.get("methods", []) if m not in self.methods]
+            if unknown or cell["train"] == cell["test"]:
+                raise ValueError(f"config: cross_degradations {cell}: {unknown or 'train equals test'} (degradations: "
+                                 f"{list(self.degradations)}, methods: {list(self.methods)})")
         self._detectors  # every test set's detectors resolve (an unknown setting is an error now, not at job time)
 
     @cached_property
@@ -165,14 +175,25 @@ class Plan:
         """A set with native LR exists only at the scales it ships (TextZoom: x2); others at every scale."""
         return not self.native_lr(name, role) or int(scale) in self.native_scales(name, role)
 
-    def lr_dir(self, name: str, role: str, scale: int) -> str:
-        """LR images of a set in a role: its own (`lr: native`) or the pipeline's MATLAB-bicubic degradation (a test
-        set's: that of its `image_set`)."""
+    def lr_dir(self, name: str, role: str, scale: int, degradation: str = DEFAULT_DEGRADATION) -> str:
+        """LR images of a set in a role: its own (`lr: native`, degradation NATIVE_DEGRADATION) or the pipeline's
+        `degradation` of its HR images (a test set's: that of its `image_set`)."""
         if self.native_lr(name, role):
             return layout.NATIVE_LR.format(dataset=self._folder(name), split=self.split(name, role), scale=int(scale))
         if role == "test":
             name = self.image_set(name)
-        return layout.LR.format(dataset=name, split="train" if role == "train" else "test", scale=int(scale))
+        return layout.LR.format(dataset=name, split="train" if role == "train" else "test", scale=int(scale),
+                                degradation=degradation)
+
+    def set_degradations(self, name: str, role: str) -> list[str]:
+        """The degradations of a set's LR images in a role: [NATIVE_DEGRADATION] for a set with its own LR, else
+        every degradation of the config (config order)."""
+        return [NATIVE_DEGRADATION] if self.native_lr(name, role) else list(self.degradations)
+
+    def degradation(self, name: str) -> tuple[str, dict]:
+        """(registry function, its options) of a configured degradation (`textsr.degrade.registry.DEGRADATIONS`)."""
+        options = dict(self.degradations[name])
+        return options.pop("type", name), options
 
     def image_set(self, name: str) -> str:
         """The test set whose name keys the LR, SR folders of test set `name`: the first test set (config order) with
@@ -256,36 +277,68 @@ class Plan:
         return (self.has_scale(trainset, "train", scale) and trainset in m.get("trainsets", self.trainsets)
                 and int(scale) in m.get("scales", self.scales))
 
-    def trained_conditions(self, scale: int) -> list[str]:
-        """Every trained condition at `scale`: methods x training sets they train on at that scale x seeds."""
-        return [trained_name(m, t, s) for m in self.methods for t in self.trainsets
-                if self.trains(m, t, scale) for s in self.seeds]
+    def trained_conditions(self, scale: int, degradation: str = DEFAULT_DEGRADATION) -> list[str]:
+        """Every trained condition at `scale` on the LR images of `degradation`: methods x training sets they train on
+        at that scale x seeds, each trained on `degradation` (a training set with its own LR: on those, a cross
+        cell), then the config's cross cells tested on `degradation`."""
+        out = []
+        for m in self.methods:
+            for t in self.trainsets:
+                if not self.trains(m, t, scale):
+                    continue
+                own = self.set_degradations(t, "train")
+                train = "" if degradation in own else own[0]
+                out += [trained_name(m, t, s, train) for s in self.seeds]
+        for cell in self.cross:
+            if cell["test"] != degradation:
+                continue
+            for m in cell.get("methods") or self.methods:
+                for t in self.trainsets:
+                    if self.trains(m, t, scale) and cell["train"] in self.set_degradations(t, "train"):
+                        out += [trained_name(m, t, s, cell["train"]) for s in self.seeds]
+        return list(dict.fromkeys(out))
 
-    def sr_conditions(self, scale: int) -> list[str]:
-        """Conditions whose images are super-resolved from the LR test images at `scale`."""
-        return [c for c in self.baselines if c not in ("hr", "lr")] + self.trained_conditions(scale)
+    def sr_conditions(self, scale: int, degradation: str = DEFAULT_DEGRADATION) -> list[str]:
+        """Conditions whose images are super-resolved from the LR test images of `degradation` at `scale`."""
+        return [c for c in self.baselines if c not in ("hr", "lr")] + self.trained_conditions(scale, degradation)
+
+    def training_runs(self, scale: int) -> list[tuple[str, str, int, str]]:
+        """(method, trainset, seed, degradation) of every model trained at `scale`, matched or for a cross cell."""
+        runs = []
+        for degradation in self._test_degradations():
+            for name in self.trained_conditions(scale, degradation):
+                c = Condition.parse(name)
+                runs.append((c.method, c.trainset, c.seed, c.model_degradation(degradation)))
+        return list(dict.fromkeys(runs))
+
+    def _test_degradations(self) -> list[str]:
+        return list(dict.fromkeys(d for n in self.testsets for d in self.set_degradations(n, "test")))
 
     @staticmethod
-    def _model_keys(method: str, trainset: str, seed: int, scale: int) -> dict:
-        return {"method": method, "trainset": trainset, "seed": int(seed), "scale": int(scale)}
+    def _model_keys(method: str, trainset: str, seed: int, scale: int, degradation: str) -> dict:
+        return {"method": method, "trainset": trainset, "seed": int(seed), "scale": int(scale),
+                "degradation": degradation}
 
-    def trained_file(self, pattern: str, method: str, trainset: str, seed: int, scale: int) -> str:
-        """A file of one training run: `pattern` is layout.MODEL, CURVE, PRIVILEGED, CHECKPOINTS, ..."""
-        return pattern.format(**self._model_keys(method, trainset, seed, scale))
+    def trained_file(self, pattern: str, method: str, trainset: str, seed: int, scale: int,
+                     degradation: str = DEFAULT_DEGRADATION) -> str:
+        """A file of one training run (on `degradation` LR images): `pattern` is layout.MODEL, CURVE, PRIVILEGED,
+        CHECKPOINTS, ..."""
+        return pattern.format(**self._model_keys(method, trainset, seed, scale, degradation))
 
-    def model_file(self, condition: str, scale: int) -> str:
-        """Weights behind an SR condition: a trained model, or the user's official RCAN_BIX<s>.pt."""
+    def model_file(self, condition: str, scale: int, degradation: str = DEFAULT_DEGRADATION) -> str:
+        """Weights behind an SR condition applied to `degradation` LR images: a trained model (trained on them, or
+        on a cross cell's training degradation), or the user's official RCAN_BIX<s>.pt."""
         if condition == "rcan-official":
             return layout.WEIGHTS.format(file=CATALOG.weights_file(int(scale)))
         c = Condition.parse(condition)
-        return self.trained_file(layout.MODEL, c.method, c.trainset, c.seed, scale)
+        return self.trained_file(layout.MODEL, c.method, c.trainset, c.seed, scale, c.model_degradation(degradation))
 
-    def model_input(self, condition: str, scale: int) -> str:
+    def model_input(self, condition: str, scale: int, degradation: str = DEFAULT_DEGRADATION) -> str:
         """What the workflow waits for before using `model_file`: the official file's verified marker, or the
         trained model itself."""
         if condition == "rcan-official":
             return layout.WEIGHTS_VERIFIED.format(file=CATALOG.weights_file(int(scale)))
-        return self.model_file(condition, scale)
+        return self.model_file(condition, scale, degradation)
 
     def kd_teacher(self, method: str, trainset: str, seed: int, scale: int) -> str | None:
         """The SR teacher condition of a kd method (fakd, srkd): `teacher: rcan` (same training set and seed),
@@ -324,8 +377,9 @@ class Plan:
     def is_pisr(self, method: str) -> bool:
         return (self.methods[method].get("kd") or {}).get("type") == "pisr"
 
-    def privileged_file(self, method: str, trainset: str, seed: int, scale: int) -> str:
-        return self.trained_file(layout.PRIVILEGED, method, trainset, seed, scale)
+    def privileged_file(self, method: str, trainset: str, seed: int, scale: int,
+                        degradation: str = DEFAULT_DEGRADATION) -> str:
+        return self.trained_file(layout.PRIVILEGED, method, trainset, seed, scale, degradation)
 
     def teacher_cache_dir(self, method: str, trainset: str, scale: int) -> str | None:
         """The CRAFT teacher-map cache a distilled method trains from (None: no distillation, or CRAFT per batch):
@@ -352,6 +406,13 @@ class Plan:
         pairs += [(f"{m}@{t}", f"{twin}@{t}") for m, t in trained for twin in self.twins(m) if (twin, t) in trained]
         pairs += [(f"{m}@{t}", f"{other}@{t}") for m, t in trained
                   for other in self.methods[m].get("compare_with", []) if (other, t) in trained]
+        # a cross cell (or a model trained on a set's own LR, tested on made LR) against bicubic and against the
+        # same method trained on the test images' degradation (comparisons pair labels within a degradation)
+        crossed = {Condition.parse(c).label for s in self.scales for g in self._test_degradations()
+                   for c in self.trained_conditions(s, g) if Condition.parse(c).train_degradation}
+        for label in sorted(crossed):
+            pairs += [(label, "bicubic")] if "bicubic" in self.baselines else []
+            pairs.append((label, label.partition("~")[0]))
         return list(dict.fromkeys(pairs))
 
     # ------------------------------------------------------------------------------------------- detection
@@ -383,48 +444,55 @@ class Plan:
         except ValueError as exc:
             raise ValueError(f"config: {exc}") from None
 
-    def detection_jobs(self) -> list[tuple[str, str, int, str]]:
-        """(condition, dataset, scale, detector) of every detection; `hr` is scale-free and runs once at x1."""
-        jobs = []
-        for dataset in self.testsets:
-            conditions = [("hr", 1)] if "hr" in self.baselines else []
-            for scale in self.scales:
-                if not self.has_scale(dataset, "test", scale):
-                    continue
+    def condition_cells(self, dataset: str, role: str) -> list[tuple[str, int, str]]:
+        """(condition, scale, degradation) of every image folder of a set: `hr` once (x1, NO_DEGRADATION), then per
+        scale the set has and per degradation of its LR images, `lr` and every SR condition."""
+        cells = [("hr", 1, NO_DEGRADATION)] if "hr" in self.baselines else []
+        for scale in self.scales:
+            if not self.has_scale(dataset, role, scale):
+                continue
+            for degradation in self.set_degradations(dataset, role):
                 if "lr" in self.baselines:
-                    conditions.append(("lr", scale))
-                conditions.extend((c, scale) for c in self.sr_conditions(scale))
-            jobs.extend((c, dataset, s, det) for det in self.detector_names(dataset) for c, s in conditions)
-        return jobs
+                    cells.append(("lr", scale, degradation))
+                cells.extend((c, scale, degradation) for c in self.sr_conditions(scale, degradation))
+        return cells
 
-    def images(self, condition: str, dataset: str, scale: int) -> str:
+    def detection_jobs(self) -> list[tuple[str, str, int, str, str]]:
+        """(condition, dataset, scale, degradation, detector) of every detection (`condition_cells` per detector)."""
+        return [(c, dataset, s, g, det) for dataset in self.testsets for det in self.detector_names(dataset)
+                for c, s, g in self.condition_cells(dataset, "test")]
+
+    def images(self, condition: str, dataset: str, scale: int, degradation: str = DEFAULT_DEGRADATION) -> str:
         """Condition -> the folder of images the detector (and recognizer) sees."""
         if condition == "hr":
             return self.hr_dir(dataset, self.eval_role(dataset))
         if condition == "lr":
-            return self.lr_dir(dataset, self.eval_role(dataset), scale)
+            return self.lr_dir(dataset, self.eval_role(dataset), scale, degradation)
         name = self.image_set(dataset) if dataset in self.testsets else dataset
-        return layout.SR.format(condition=condition, dataset=name, scale=int(scale))
+        return layout.SR.format(condition=condition, dataset=name, scale=int(scale), degradation=degradation)
 
     @staticmethod
-    def _job_keys(condition: str, dataset: str, scale: int, detector: str) -> dict:
+    def _job_keys(condition: str, dataset: str, scale: int, degradation: str, detector: str) -> dict:
         """The wildcards of a detection job."""
-        return {"condition": condition, "dataset": dataset, "scale": int(scale), "detector": detector}
+        return {"condition": condition, "dataset": dataset, "scale": int(scale), "degradation": degradation,
+                "detector": detector}
 
-    def det_dir(self, condition: str, dataset: str, scale: int, detector: str) -> str:
+    def det_dir(self, condition: str, dataset: str, scale: int, degradation: str, detector: str) -> str:
         """Detections of test set `dataset` by `detector` (made once per `detection_set`)."""
-        return layout.DET.format(**self._job_keys(condition, self.detection_set(dataset, detector), scale, detector))
+        keys = self._job_keys(condition, self.detection_set(dataset, detector), scale, degradation, detector)
+        return layout.DET.format(**keys)
 
-    def eval_json(self, condition: str, dataset: str, scale: int, detector: str) -> str:
-        return layout.EVAL.format(**self._job_keys(condition, dataset, scale, detector))
+    def eval_json(self, condition: str, dataset: str, scale: int, degradation: str, detector: str) -> str:
+        return layout.EVAL.format(**self._job_keys(condition, dataset, scale, degradation, detector))
 
     def eval_rows(self) -> list[dict]:
-        """One dict per detection job: table keys (dataset, protocol, detector, scale, condition columns) + path."""
+        """One dict per detection job: table keys (dataset, protocol, detector, scale, condition columns with
+        degradation and train_degradation) + path."""
         rows = []
-        for condition, dataset, scale, detector in self.detection_jobs():
+        for condition, dataset, scale, degradation, detector in self.detection_jobs():
             rows.append({"dataset": dataset, "protocol": self.testsets[dataset]["protocol"], "detector": detector,
-                         "scale": scale, **Condition.parse(condition).columns(),
-                         "path": self.eval_json(condition, dataset, scale, detector)})
+                         "scale": scale, **Condition.parse(condition).columns(degradation),
+                         "path": self.eval_json(condition, dataset, scale, degradation, detector)})
         return rows
 
     # ------------------------------------------------------------------------------------ SR fidelity, reading
@@ -436,12 +504,12 @@ class Plan:
         """PSNR/SSIM of every SR condition on every test set and SR benchmark set (at the scales it has)."""
         rows = []
         for dataset in self.sr_eval_sets():
-            for scale in self.scales:
-                if not self.has_scale(dataset, self.eval_role(dataset), scale):
+            for c, scale, degradation in self.condition_cells(dataset, self.eval_role(dataset)):
+                if c in ("hr", "lr"):
                     continue
-                for c in self.sr_conditions(scale):
-                    rows.append({"dataset": dataset, "scale": scale, **Condition.parse(c).columns(),
-                                 "path": layout.EVAL_SR.format(condition=c, dataset=dataset, scale=scale)})
+                rows.append({"dataset": dataset, "scale": scale, **Condition.parse(c).columns(degradation),
+                             "path": layout.EVAL_SR.format(condition=c, dataset=dataset, scale=scale,
+                                                           degradation=degradation)})
         return rows
 
     def transcribed(self, dataset: str) -> bool:
@@ -471,23 +539,20 @@ class Plan:
 
     def _recognition_rows(self, recognizer: str) -> list[dict]:
         rows = []
-        for condition, dataset, scale, detector in self.detection_jobs():
+        for condition, dataset, scale, degradation, detector in self.detection_jobs():
             if self.transcribed(dataset):  # one file per condition: its words, and spotting per detector
                 rows.append({"dataset": dataset, "detector": detector, "scale": scale,
-                             **Condition.parse(condition).columns(), "recognizer": recognizer,
+                             **Condition.parse(condition).columns(degradation), "recognizer": recognizer,
                              "path": layout.RECOGNITION.format(recognizer=recognizer, condition=condition,
-                                                               dataset=dataset, scale=scale)})
+                                                               dataset=dataset, scale=scale,
+                                                               degradation=degradation)})
         for dataset in self.word_sets():
-            for scale in self.scales:
-                if not self.has_scale(dataset, "sr", scale):
-                    continue
-                conditions = [c for c in ("hr", "lr") if c in self.baselines] + self.sr_conditions(scale)
-                for c in conditions:
-                    s = 1 if c == "hr" else scale
-                    rows.append({"dataset": dataset, "detector": "", "scale": s, **Condition.parse(c).columns(),
-                                 "recognizer": recognizer,
-                                 "path": layout.RECOGNITION_WORDS.format(recognizer=recognizer, condition=c,
-                                                                         dataset=dataset, scale=s)})
+            for c, scale, degradation in self.condition_cells(dataset, "sr"):
+                rows.append({"dataset": dataset, "detector": "", "scale": scale,
+                             **Condition.parse(c).columns(degradation), "recognizer": recognizer,
+                             "path": layout.RECOGNITION_WORDS.format(recognizer=recognizer, condition=c,
+                                                                     dataset=dataset, scale=scale,
+                                                                     degradation=degradation)})
         return rows
 
     def word_set_groups(self) -> dict[str, list[str]]:
