@@ -93,4 +93,4 @@ def test_a_partial_config_alone_is_refused_in_a_few_lines_and_layers_on_the_base
     # layered on the base, it plans config.yaml's study with seed 99 (the trained conditions are named by seed)
     run = _dry_run(tmp_path, "-p", "--configfile", "config.yaml", "my.yaml")  # -p: the job listing
     assert run.returncode == 0, run.stderr[-3000:]
-    assert "results/models/rcan/synth/s99/" in run.stdout and "/s1234/" not in run.stdout  # config.yaml: 1234
+    assert "results/models/rcan/synth/bi/s99/" in run.stdout and "/s1234/" not in run.stdout  # config.yaml: 1234

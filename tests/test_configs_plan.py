@@ -19,8 +19,8 @@ pytest.importorskip("snakemake")
 
 STUDENTS = ["rcan", "rfdn", "erfdn", "a2n", "srnet", "fsrcnn"]
 TEACHER_CACHE = "results/teacher/synth/relu3_2-p2.0"
-RCAN_TEACHER = "results/models/rcan/synth/s1234/x4/model.pt"
-PRIVILEGED = "results/models/fsrcnn_pisr/synth/s1234/x4/privileged.pt"
+RCAN_TEACHER = "results/models/rcan/synth/bi/s1234/x4/model.pt"
+PRIVILEGED = "results/models/fsrcnn_pisr/synth/bi/s1234/x4/privileged.pt"
 
 
 @pytest.fixture(scope="module")

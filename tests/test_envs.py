@@ -123,7 +123,7 @@ def test_conda_env_builds_from_snakemakes_copy_and_runs_a_rule(tmp_path):
                                env=env, capture_output=True, text=True, check=True).stdout
     assert re.search(r"^textsr\s+0\.1\.0", installed, re.M)  # installed into the env by the post-deploy script
     wd = copy_workflow(tmp_path / "wf")
-    target = "results/lr/synth/test/x4"
+    target = "results/lr/synth/test/bi/x4"
     run = subprocess.run([str(prefix / "bin" / "python"), "-m", "snakemake", "--cores", "1", target], cwd=wd, env=env,
                          capture_output=True, text=True, timeout=1800)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]

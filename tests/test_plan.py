@@ -51,7 +51,13 @@ def test_trained_conditions_carry_the_seed_and_follow_the_sets_scales():
     assert len(x2) == 5 * 2 * 2  # 5 methods x 2 training sets x 2 seeds
     c = Condition.parse("rcan_dat@tz-s4")
     assert (c.label, c.method, c.trainset, c.seed) == ("rcan_dat@tz", "rcan_dat", "tz", 4)
-    assert plan.model_file("rcan_dat@tz-s4", 2) == "results/models/rcan_dat/tz/s4/x2/model.pt"
+    # tz trains on its own (real) LR, applied to bicubic test LR and to its own test sets' LR alike; a trains on bi
+    assert plan.model_file("rcan_dat@tz-s4", 2) == "results/models/rcan_dat/tz/real/s4/x2/model.pt"
+    assert plan.model_file("rcan_dat@tz-s4", 2, "real") == "results/models/rcan_dat/tz/real/s4/x2/model.pt"
+    assert plan.model_file("rcan@a-s3", 2, "real") == "results/models/rcan/a/bi/s3/x2/model.pt"
+    assert plan.condition_columns("rcan_dat@tz-s4", "bi") == {
+        "condition": "rcan_dat@tz", "method": "rcan_dat", "trainset": "tz", "seed": 4, "degradation": "bi",
+        "train_degradation": "real"}
 
 
 def test_seed_defaults_to_the_data_seed():
@@ -61,7 +67,9 @@ def test_seed_defaults_to_the_data_seed():
 def test_native_lr_sets_use_their_own_lr_folders():
     plan = Plan(_config())
     assert plan.lr_dir("tz_easy", "sr", 2) == "resources/datasets/textzoom/test_easy/lr/x2"
-    assert plan.lr_dir("a", "test", 4) == "results/lr/a/test/x4"
+    assert plan.lr_dir("a", "test", 4) == "results/lr/a/test/bi/x4"
+    assert plan.lr_dir("a", "train", 2, "bd") == "results/lr/a/train/bd/x2"
+    assert plan.set_degradations("tz_easy", "sr") == ["real"] and plan.set_degradations("a", "test") == ["bi"]
     assert plan.lr_dir("tz", "train", 2) == "resources/datasets/textzoom/train/lr/x2"
     assert plan.train_options("rcan", "tz") == {"iterations": 10, "patch_size": 12}
     assert not plan.has_scale("tz_easy", "sr", 4)
@@ -73,14 +81,15 @@ def test_each_test_set_has_its_own_detector_and_a_changed_setting_moves_only_its
     plan = Plan(_config())
     assert plan.detector("a")["name"] == "general-box"
     assert plan.detector("tt")["name"] == "general-poly"  # curved text: CRAFT's polygons by default
-    before = {(c, d, s): plan.det_dir(c, d, s, k) for c, d, s, k in plan.detection_jobs()}
+    before = {(c, d, s, g): plan.det_dir(c, d, s, g, k) for c, d, s, g, k in plan.detection_jobs()}
     cfg = _config()
     cfg["testsets"]["tt"]["detector"] = {"link_threshold": 0.2}
     after_plan = Plan(cfg)
-    after = {(c, d, s): after_plan.det_dir(c, d, s, k) for c, d, s, k in after_plan.detection_jobs()}
+    after = {(c, d, s, g): after_plan.det_dir(c, d, s, g, k) for c, d, s, g, k in after_plan.detection_jobs()}
     changed = {k for k in before if before[k] != after[k]}
-    assert changed and all(d == "tt" for _, d, _ in changed)  # every condition of tt, nothing else
-    assert after_plan.det_dir("hr", "tt", 1, "general-poly-l0.2") == "results/det/hr/tt/x1/general-poly-l0.2"
+    assert changed and all(d == "tt" for _, d, _, _ in changed)  # every condition of tt, nothing else
+    assert after_plan.det_dir("hr", "tt", 1, "none", "general-poly-l0.2") == \
+        "results/det/hr/tt/none/x1/general-poly-l0.2"
     assert len(changed) == len([j for j in before if j[1] == "tt"])
 
 
@@ -97,8 +106,8 @@ def test_two_detector_families_detect_every_condition_and_share_folders_per_fami
     single = Plan(_config()).detection_jobs()
     a_jobs = [j for j in jobs if j[1] == "a"]
     assert len(a_jobs) == 2 * len([j for j in single if j[1] == "a"])
-    assert {j[3] for j in a_jobs} == {"general-box", "ppocrv6-db-bt0.6"}
-    assert plan.det_dir("lr", "a", 4, "ppocrv6-db-bt0.6") == "results/det/lr/a/x4/ppocrv6-db-bt0.6"
+    assert {j[4] for j in a_jobs} == {"general-box", "ppocrv6-db-bt0.6"}
+    assert plan.det_dir("lr", "a", 4, "bi", "ppocrv6-db-bt0.6") == "results/det/lr/a/bi/x4/ppocrv6-db-bt0.6"
     # tables key every row by detector; recognition rows too (end-to-end scores depend on the detections)
     rows = [r for r in plan.eval_rows() if r["dataset"] == "a" and r["condition"] == "bicubic"]
     assert sorted(r["detector"] for r in rows) == ["general-box", "general-box", "ppocrv6-db-bt0.6",
@@ -218,14 +227,14 @@ def test_ground_truth_variants_of_one_image_set_share_lr_sr_and_detections(tmp_p
     assert [plan.image_set(n) for n in ("ctw", "ctw_2020", "ctw_box", "tt", "a")] == ["ctw", "ctw", "ctw", "tt", "a"]
     # same images, same detector: one detection folder; evaluation stays per ground-truth variant
     fallback = "general-poly-fallback"
-    assert plan.det_dir("bicubic", "ctw_2020", 4, fallback) == plan.det_dir("bicubic", "ctw", 4, fallback) \
-        == "results/det/bicubic/ctw/x4/general-poly-fallback"
-    assert plan.eval_json("bicubic", "ctw_2020", 4, fallback) == \
-        "results/eval/bicubic/ctw_2020/x4/general-poly-fallback.json"
-    assert plan.images("rcan@a-s1", "ctw_2020", 2) == "results/sr/rcan@a-s1/ctw/x2"
-    assert plan.lr_dir("ctw_2020", "test", 2) == "results/lr/ctw/test/x2"
+    assert plan.det_dir("bicubic", "ctw_2020", 4, "bi", fallback) == \
+        plan.det_dir("bicubic", "ctw", 4, "bi", fallback) == "results/det/bicubic/ctw/bi/x4/general-poly-fallback"
+    assert plan.eval_json("bicubic", "ctw_2020", 4, "bi", fallback) == \
+        "results/eval/bicubic/ctw_2020/bi/x4/general-poly-fallback.json"
+    assert plan.images("rcan@a-s1", "ctw_2020", 2) == "results/sr/rcan@a-s1/ctw/bi/x2"
+    assert plan.lr_dir("ctw_2020", "test", 2) == "results/lr/ctw/test/bi/x2"
     # another detector on the same images: its own detections, keyed by the first set with that detector
-    assert plan.det_dir("hr", "ctw_box", 1, "general-box") == "results/det/hr/ctw_box/x1/general-box"
+    assert plan.det_dir("hr", "ctw_box", 1, "none", "general-box") == "results/det/hr/ctw_box/none/x1/general-box"
     # per set: hr + x2 (lr, bicubic, 5 methods x 2 training sets) + x4 (lr, bicubic, 5 methods x a; TextZoom is x2
     # only) = 1 + 12 + 7 = 20 detections; 5 sets evaluated, 4 detected (ctw_2020 reads ctw's folders)
     dets = {plan.det_dir(*job) for job in plan.detection_jobs()}

@@ -58,17 +58,21 @@ def test_paper_config_plans_the_whole_study_without_downloading(workflow_copy):
     # Two detector families (CRAFT and PP-OCRv6's DB) on every set: twice the detections and evaluations.
     assert jobs["detect"] == 2 * 6 * 45 and jobs["evaluate"] == 2 * 7 * 45
     assert not re.search(r"results/(lr|sr|det)/\S*ctw1500_2020", run.stdout)
-    assert "results/eval/rcan_dat@div2k-s1234/ctw1500_2020/x2/general-poly-fallback.json" in run.stdout
+    assert "results/eval/rcan_dat@div2k-s1234/ctw1500_2020/bi/x2/general-poly-fallback.json" in run.stdout
     assert jobs["train"] == 38 and jobs["train_privileged"] == 1
     # 6 catalogue test sets (ctw1500 and ctw1500_2020 share one) + div2k + textzoom + set5, set14, b100, urban100
     assert jobs["prepare_dataset"] == 12 and jobs["fetch"] > 0
     assert "synthetic_dataset" not in jobs  # config.yaml's synthetic sets are replaced, not merged
     # each test set is detected with its own CRAFT settings, named in the path; without the user's IC15 model and
     # LinkRefiner the General model stands in, and the name says so
-    for path in ["results/det/hr/icdar2013/x1/general-box-l0.2", "results/det/hr/icdar2015/x1/general-box-fallback",
-                 "results/det/bicubic/msra_td500/x4/general-box-merge1a10",
-                 "results/det/rcan_dat@div2k-s1234/ctw1500/x2/general-poly-fallback",
-                 "results/det/lr/totaltext/x4/general-poly", "results/eval/hr/icdar2017_mlt/x1/general-box-c2560.json"]:
+    for path in ["results/det/hr/icdar2013/none/x1/general-box-l0.2",
+                 "results/det/hr/icdar2015/none/x1/general-box-fallback",
+                 "results/det/bicubic/msra_td500/bi/x4/general-box-merge1a10",
+                 "results/det/rcan_dat@div2k-s1234/ctw1500/bi/x2/general-poly-fallback",
+                 "results/det/rcan@textzoom-s1234/totaltext/bi/x2/general-poly",  # trained on TextZoom's own LR
+                 "results/models/rcan/textzoom/real/s1234/x2/model.pt",
+                 "results/det/lr/totaltext/bi/x4/general-poly",
+                 "results/eval/hr/icdar2017_mlt/none/x1/general-box-c2560.json"]:
         assert path in run.stdout, path
     assert not (workflow_copy / "resources" / "downloads").exists()  # a dry run downloads nothing
 

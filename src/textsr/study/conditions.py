@@ -5,9 +5,10 @@ and one trained condition per (method, training set, seed): `{method}@{trainset}
 `{method}@{trainset}` in the tables' `condition` column with the seed in their `seed` column.
 
 Degradations (the config's `degradations`, `textsr.degrade.registry`) are a path segment and a table column of their
-own: a trained condition is applied to the LR images of the degradation it was trained on, except in a cross cell,
-which names its training degradation: `{method}@{trainset}~{train_degradation}-s{seed}` (e.g. `rcan@synth~bi-s1234`
-on `realworld` LR images). `hr` has the degradation NO_DEGRADATION, a set's own LR images NATIVE_DEGRADATION.
+own: a trained condition is applied to the LR images of the degradation it was trained on (where its training set
+has them; else see `textsr.study.degradation_axis`), except in a cross cell, which names its training degradation:
+`{method}@{trainset}~{train_degradation}-s{seed}` (e.g. `rcan@synth~bi-s1234` on `realworld` LR images). `hr` has
+the degradation NO_DEGRADATION, a set's own LR images NATIVE_DEGRADATION.
 """
 
 from __future__ import annotations
@@ -64,11 +65,15 @@ class Condition:
         """The degradation the model behind this condition was trained on, when applied to `degradation` images."""
         return self.train_degradation or degradation
 
-    def columns(self, degradation: str = DEFAULT_DEGRADATION) -> dict[str, Any]:
-        """The tables' condition columns on the LR images of `degradation` (hr: NO_DEGRADATION)."""
+    def columns(self, degradation: str = DEFAULT_DEGRADATION, train_degradation: str | None = None) -> dict[str, Any]:
+        """The tables' condition columns on the LR images of `degradation` (hr: NO_DEGRADATION); `train_degradation`:
+        that of the model's training images (default `model_degradation`, which knows no training set's own LR:
+        the plan passes `Plan.train_degradation`); "" for an untrained condition."""
+        if train_degradation is None:
+            train_degradation = self.model_degradation(degradation) if self.trained else ""
         return {"condition": self.label, "method": self.method, "trainset": self.trainset,
                 "seed": "" if self.seed is None else self.seed, "degradation": degradation,
-                "train_degradation": self.model_degradation(degradation) if self.trained else ""}
+                "train_degradation": train_degradation}
 
 
 def trained_name(method: str, trainset: str, seed: int, train_degradation: str = "") -> str:

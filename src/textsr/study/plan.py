@@ -4,7 +4,9 @@ rule lists call them, and tests call them directly. Paths come from `textsr.stud
 imports torch or builds a network (the Snakefile imports this at parse time): method specs are resolved by the
 torch-free `textsr.train.spec`, once per (method, scale), and checked against the network at job time.
 
-Conditions (`hr`, `lr`, `bicubic`, `rcan-official`, `{method}@{trainset}-s{seed}`): `textsr.study.conditions`.
+Conditions (`hr`, `lr`, `bicubic`, `rcan-official`, `{method}@{trainset}[~{train}]-s{seed}`):
+`textsr.study.conditions`; degradations, cross cells and the model behind each trained condition:
+`textsr.study.degradation_axis`; the SR-fidelity and recognition rows: `textsr.study.reading`.
 """
 
 from __future__ import annotations
@@ -16,20 +18,18 @@ from typing import Any, Mapping
 
 from textsr.data import catalog as CATALOG
 from textsr.inference.detectors import resolve_detectors
-from textsr.recognition.recognizers import DEFAULT_RECOGNIZER
 from textsr.study import layout
 from textsr.study.conditions import (  # noqa: F401 (re-exported)
     BASELINES, DEFAULT_DEGRADATION, NATIVE_DEGRADATION, NO_DEGRADATION, Condition, trained_name, twins,
 )
+from textsr.study.degradation_axis import DegradationAxis
+from textsr.study.reading import ReadingRows
 from textsr.train.spec import MethodSpec, resolve_options as resolve_method, teacher_cache_key
 
-#: protocols whose ground truth carries transcriptions the recognizer can be scored on
-TRANSCRIBED = {"icdar2013", "icdar2013-wolf", "icdar2013-iou", "icdar2015", "icdar2017", "totaltext",
-               "totaltext-iou"}
 ROLES = ("test", "train", "sr")
 
 
-class Plan:
+class Plan(DegradationAxis, ReadingRows):
     """Everything the workflow derives from one config (see the module docstring). `weights_dir`: where optional
     CRAFT checkpoints are looked for at planning time (a missing one makes its test set fall back)."""
 
@@ -103,12 +103,7 @@ class Plan:
             if kd and kd.get("type") == "pisr" and self.methods[name].get("arch") != "fsrcnn":
                 raise ValueError(f"config: method '{name}': PISR distils into an FSRCNN student (arch fsrcnn)")
         self._check_teacher_cycles()
-        for cell in self.cross:
-            unknown = [cell[k] for k in ("train", "test") if cell[k] not in self.degradations]
-            unknown += [m for m in cell.get("methods", []) if m not in self.methods]
-            if unknown or cell["train"] == cell["test"]:
-                raise ValueError(f"config: cross_degradations {cell}: {unknown or 'train equals test'} (degradations: "
-                                 f"{list(self.degradations)}, methods: {list(self.methods)})")
+        self._check_cross()
         self._detectors  # every test set's detectors resolve (an unknown setting is an error now, not at job time)
 
     @cached_property
@@ -184,16 +179,6 @@ class Plan:
             name = self.image_set(name)
         return layout.LR.format(dataset=name, split="train" if role == "train" else "test", scale=int(scale),
                                 degradation=degradation)
-
-    def set_degradations(self, name: str, role: str) -> list[str]:
-        """The degradations of a set's LR images in a role: [NATIVE_DEGRADATION] for a set with its own LR, else
-        every degradation of the config (config order)."""
-        return [NATIVE_DEGRADATION] if self.native_lr(name, role) else list(self.degradations)
-
-    def degradation(self, name: str) -> tuple[str, dict]:
-        """(registry function, its options) of a configured degradation (`textsr.degrade.registry.DEGRADATIONS`)."""
-        options = dict(self.degradations[name])
-        return options.pop("type", name), options
 
     def image_set(self, name: str) -> str:
         """The test set whose name keys the LR, SR folders of test set `name`: the first test set (config order) with
@@ -277,42 +262,9 @@ class Plan:
         return (self.has_scale(trainset, "train", scale) and trainset in m.get("trainsets", self.trainsets)
                 and int(scale) in m.get("scales", self.scales))
 
-    def trained_conditions(self, scale: int, degradation: str = DEFAULT_DEGRADATION) -> list[str]:
-        """Every trained condition at `scale` on the LR images of `degradation`: methods x training sets they train on
-        at that scale x seeds, each trained on `degradation` (a training set with its own LR: on those, a cross
-        cell), then the config's cross cells tested on `degradation`."""
-        out = []
-        for m in self.methods:
-            for t in self.trainsets:
-                if not self.trains(m, t, scale):
-                    continue
-                own = self.set_degradations(t, "train")
-                train = "" if degradation in own else own[0]
-                out += [trained_name(m, t, s, train) for s in self.seeds]
-        for cell in self.cross:
-            if cell["test"] != degradation:
-                continue
-            for m in cell.get("methods") or self.methods:
-                for t in self.trainsets:
-                    if self.trains(m, t, scale) and cell["train"] in self.set_degradations(t, "train"):
-                        out += [trained_name(m, t, s, cell["train"]) for s in self.seeds]
-        return list(dict.fromkeys(out))
-
     def sr_conditions(self, scale: int, degradation: str = DEFAULT_DEGRADATION) -> list[str]:
         """Conditions whose images are super-resolved from the LR test images of `degradation` at `scale`."""
         return [c for c in self.baselines if c not in ("hr", "lr")] + self.trained_conditions(scale, degradation)
-
-    def training_runs(self, scale: int) -> list[tuple[str, str, int, str]]:
-        """(method, trainset, seed, degradation) of every model trained at `scale`, matched or for a cross cell."""
-        runs = []
-        for degradation in self._test_degradations():
-            for name in self.trained_conditions(scale, degradation):
-                c = Condition.parse(name)
-                runs.append((c.method, c.trainset, c.seed, c.model_degradation(degradation)))
-        return list(dict.fromkeys(runs))
-
-    def _test_degradations(self) -> list[str]:
-        return list(dict.fromkeys(d for n in self.testsets for d in self.set_degradations(n, "test")))
 
     @staticmethod
     def _model_keys(method: str, trainset: str, seed: int, scale: int, degradation: str) -> dict:
@@ -331,7 +283,8 @@ class Plan:
         if condition == "rcan-official":
             return layout.WEIGHTS.format(file=CATALOG.weights_file(int(scale)))
         c = Condition.parse(condition)
-        return self.trained_file(layout.MODEL, c.method, c.trainset, c.seed, scale, c.model_degradation(degradation))
+        return self.trained_file(layout.MODEL, c.method, c.trainset, c.seed, scale,
+                                 self.train_degradation(condition, degradation))
 
     def model_input(self, condition: str, scale: int, degradation: str = DEFAULT_DEGRADATION) -> str:
         """What the workflow waits for before using `model_file`: the official file's verified marker, or the
@@ -406,11 +359,9 @@ class Plan:
         pairs += [(f"{m}@{t}", f"{twin}@{t}") for m, t in trained for twin in self.twins(m) if (twin, t) in trained]
         pairs += [(f"{m}@{t}", f"{other}@{t}") for m, t in trained
                   for other in self.methods[m].get("compare_with", []) if (other, t) in trained]
-        # a cross cell (or a model trained on a set's own LR, tested on made LR) against bicubic and against the
-        # same method trained on the test images' degradation (comparisons pair labels within a degradation)
-        crossed = {Condition.parse(c).label for s in self.scales for g in self._test_degradations()
-                   for c in self.trained_conditions(s, g) if Condition.parse(c).train_degradation}
-        for label in sorted(crossed):
+        # a cross cell against bicubic and against the same method trained on the test images' degradation
+        # (comparisons pair labels within one degradation)
+        for label in self.cross_labels():
             pairs += [(label, "bicubic")] if "bicubic" in self.baselines else []
             pairs.append((label, label.partition("~")[0]))
         return list(dict.fromkeys(pairs))
@@ -491,74 +442,12 @@ class Plan:
         rows = []
         for condition, dataset, scale, degradation, detector in self.detection_jobs():
             rows.append({"dataset": dataset, "protocol": self.testsets[dataset]["protocol"], "detector": detector,
-                         "scale": scale, **Condition.parse(condition).columns(degradation),
+                         "scale": scale, **self.condition_columns(condition, degradation),
                          "path": self.eval_json(condition, dataset, scale, degradation, detector)})
         return rows
 
-    # ------------------------------------------------------------------------------------ SR fidelity, reading
+    # ---------------------------------------------- SR fidelity, reading (their rows: textsr.study.reading)
 
     def sr_eval_sets(self) -> list[str]:
+        """Every set whose SR images are scored for PSNR/SSIM: the test sets, then the SR sets that are not one."""
         return list(self.testsets) + [n for n in self.srsets if n not in self.testsets]
-
-    def sr_eval_rows(self) -> list[dict]:
-        """PSNR/SSIM of every SR condition on every test set and SR benchmark set (at the scales it has)."""
-        rows = []
-        for dataset in self.sr_eval_sets():
-            for c, scale, degradation in self.condition_cells(dataset, self.eval_role(dataset)):
-                if c in ("hr", "lr"):
-                    continue
-                rows.append({"dataset": dataset, "scale": scale, **Condition.parse(c).columns(degradation),
-                             "path": layout.EVAL_SR.format(condition=c, dataset=dataset, scale=scale,
-                                                           degradation=degradation)})
-        return rows
-
-    def transcribed(self, dataset: str) -> bool:
-        """Does the test set's ground truth carry transcriptions (recognition is scored on it)?"""
-        spec = self.testsets[dataset]
-        if spec["protocol"] == "ctw1500":
-            return spec.get("gt") == "2020"  # the 2020 labels carry the text, the original ones do not
-        return spec["protocol"] in TRANSCRIBED
-
-    def word_sets(self) -> list[str]:
-        """SR sets scored by word recognition (`labels: true`, e.g. TextZoom's test splits)."""
-        return [n for n, s in self.srsets.items() if s.get("labels")]
-
-    def recognition_rows(self) -> list[dict]:
-        """Recognition jobs: every detection job of a transcribed test set, and every condition of a word set."""
-        if not self.config.get("recognition", {}).get("enabled", True):
-            return []
-        rows = []
-        for recognizer in self.recognizers:
-            rows += self._recognition_rows(recognizer)
-        return list({(r["path"], r["detector"]): r for r in rows}.values())
-
-    @property
-    def recognizers(self) -> list[str]:
-        """The recognizers that read every condition (config `recognition.recognizers`, schema default)."""
-        return list(self.config.get("recognition", {}).get("recognizers") or [DEFAULT_RECOGNIZER])
-
-    def _recognition_rows(self, recognizer: str) -> list[dict]:
-        rows = []
-        for condition, dataset, scale, degradation, detector in self.detection_jobs():
-            if self.transcribed(dataset):  # one file per condition: its words, and spotting per detector
-                rows.append({"dataset": dataset, "detector": detector, "scale": scale,
-                             **Condition.parse(condition).columns(degradation), "recognizer": recognizer,
-                             "path": layout.RECOGNITION.format(recognizer=recognizer, condition=condition,
-                                                               dataset=dataset, scale=scale,
-                                                               degradation=degradation)})
-        for dataset in self.word_sets():
-            for c, scale, degradation in self.condition_cells(dataset, "sr"):
-                rows.append({"dataset": dataset, "detector": "", "scale": scale,
-                             **Condition.parse(c).columns(degradation), "recognizer": recognizer,
-                             "path": layout.RECOGNITION_WORDS.format(recognizer=recognizer, condition=c,
-                                                                     dataset=dataset, scale=scale,
-                                                                     degradation=degradation)})
-        return rows
-
-    def word_set_groups(self) -> dict[str, list[str]]:
-        """Word sets grouped by catalogue data set, for split-size-weighted averages (TextZoom easy/medium/hard)."""
-        groups: dict[str, list[str]] = {}
-        for name in self.word_sets():
-            spec = self.srsets[name]
-            groups.setdefault(spec.get("catalog") or name, []).append(name)
-        return {k: v for k, v in groups.items() if len(v) > 1}
