@@ -284,8 +284,8 @@ def test_several_detectors_read_the_words_once_and_spot_per_detector(g2, tmp_pat
     assert out["e2e_hmean"] == pytest.approx(0.8)  # the top-level fields: the first detector's
     from textsr.report.recognition import write_recognition_table
 
-    keys = [{"dataset": "s", "detector": d, "scale": 1, "condition": "hr", "method": "", "trainset": "", "seed": ""}
-            for d in ("craft", "db")]
+    keys = [{"dataset": "s", "detector": d, "scale": 1, "degradation": "none", "condition": "hr", "method": "",
+             "trainset": "", "train_degradation": "", "seed": ""} for d in ("craft", "db")]
     rows = write_recognition_table([tmp_path / "both.json"] * 2, keys, tmp_path / "table.csv")
     assert [(r["detector"], r["accuracy"], r["e2e_hmean"]) for r in rows] == [("craft", "1.0000", "0.8000"),
                                                                               ("db", "1.0000", "0.6667")]

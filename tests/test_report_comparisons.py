@@ -47,8 +47,9 @@ def evals(tmp_path):
     def e(condition, scale, seed, which):
         method, _, trainset = condition.partition("@")
         return {"dataset": "synth", "protocol": "icdar2015", "detector": "craft", "scale": scale,
-                "condition": condition, "method": method if condition not in ("hr", "lr") else "",
-                "trainset": trainset, "seed": seed, "path": paths[which]}
+                "degradation": "none" if condition == "hr" else "bi", "condition": condition,
+                "method": method if condition not in ("hr", "lr") else "", "trainset": trainset,
+                "train_degradation": "bi" if trainset else "", "seed": seed, "path": paths[which]}
 
     return [e("hr", 1, "", "good"), e("bicubic", 2, "", "bad"), e("bicubic", 4, "", "bad"),
             e("rcan@s", 4, "1", "good"), e("rcan@s", 4, "2", "bad"),
@@ -154,24 +155,55 @@ def test_one_training_seed_gives_no_method_level_verdict(evals, tmp_path):
     assert (r["seeds"], r["seed_diffs"], r["diff"], r["verdict"]) == ("1", "2:0.2857", "0.2857", "none (seeds=1)")
 
 
+def test_comparisons_pair_conditions_within_one_degradation_and_hr_with_each(evals, tmp_path):
+    good, bad = evals[0]["path"], evals[1]["path"]
+    # on bd LR images at x4: bicubic finds as "good", both rcan@s seeds as "bad" (bi: bicubic bad, rcan good / bad)
+    bd = [{**evals[2], "degradation": "bd", "path": good},
+          *({**e, "degradation": "bd", "train_degradation": "bd", "path": bad} for e in evals[3:5])]
+    write_comparisons(evals + bd, [("hr", "bicubic"), ("rcan@s", "bicubic")], tmp_path / "c.csv", n_resamples=200)
+    rows = read(tmp_path / "c.csv")
+    got = [(r["scale"], r["degradation"], r["condition_a"], r["seeds"], r["seed_diffs"], r["hmean_a"], r["hmean_b"])
+           for r in rows]
+    # H good 4/7, bad 2/7 (fixture); merged, x4 would mix bicubic bad and good and refuse rcan@s's repeated seeds
+    assert got == [("2", "bi", "hr", "0", "", "0.5714", "0.2857"),
+                   ("4", "bi", "hr", "0", "", "0.5714", "0.2857"),
+                   ("4", "bi", "rcan@s", "2", "1:0.2857 2:0.0000", "0.4286", "0.2857"),
+                   ("4", "bd", "hr", "0", "", "0.5714", "0.5714"),
+                   ("4", "bd", "rcan@s", "2", "1:-0.2857 2:-0.2857", "0.2857", "0.5714")]
+
+
+def test_strata_rows_carry_the_degradation(evals, tmp_path):
+    rows = write_strata_table([evals[0], {**evals[3], "degradation": "bd"}], tmp_path / "strata.csv")
+    assert [(r["condition"], r["degradation"]) for r in rows[::6]] == [("hr", "none"), ("rcan@s", "bd")]
+
+
 def test_comparisons_refuse_two_evaluations_of_one_run(evals, tmp_path):
     with pytest.raises(ValueError, match="two evaluations of rcan@s seed '1'"):
         write_comparisons(evals + [evals[3]], [("rcan@s", "bicubic")], tmp_path / "c.csv")
 
 
-DET = """dataset,protocol,detector,scale,condition,method,trainset,seed,precision,recall,hmean,n_images,n_gt,n_det
-synth,icdar2015,craft,1,hr,,,,0.9600,0.9800,0.9700,16,128,131
-synth,icdar2015,craft,4,bicubic,bicubic,,,0.8000,0.2300,0.3600,16,128,38
-synth,icdar2015,craft,4,rcan@synth,rcan,synth,1,0.8500,0.4000,0.5000,16,128,60
-synth,icdar2015,craft,4,rcan@synth,rcan,synth,2,0.8700,0.4400,0.6000,16,128,64
-synth,icdar2015,craft,4,rcan@synth,rcan,synth,3,0.8600,0.4200,0.5500,16,128,62
+DET = """dataset,protocol,detector,scale,degradation,condition,method,trainset,train_degradation,seed,precision,recall,\
+hmean,n_images,n_gt,n_det
+synth,icdar2015,craft,1,none,hr,,,,,0.9600,0.9800,0.9700,16,128,131
+synth,icdar2015,craft,4,bi,bicubic,bicubic,,,,0.8000,0.2300,0.3600,16,128,38
+synth,icdar2015,craft,4,bi,rcan@synth,rcan,synth,bi,1,0.8500,0.4000,0.5000,16,128,60
+synth,icdar2015,craft,4,bi,rcan@synth,rcan,synth,bi,2,0.8700,0.4400,0.6000,16,128,64
+synth,icdar2015,craft,4,bi,rcan@synth,rcan,synth,bi,3,0.8600,0.4200,0.5500,16,128,62
 """
-SR = """dataset,scale,condition,method,trainset,seed,psnr_y,ssim_y,n_images
-synth,4,bicubic,bicubic,,,28.223,0.8546,16
-synth,4,rcan@synth,rcan,synth,1,29.000,0.8800,16
-synth,4,rcan@synth,rcan,synth,2,30.000,0.8900,16
-synth,4,rcan@synth,rcan,synth,3,29.500,0.8850,16
-set5,4,rcan@synth,rcan,synth,1,30.000,0.9000,5
+SR = """dataset,scale,degradation,condition,method,trainset,train_degradation,seed,psnr_y,ssim_y,n_images
+synth,4,bi,bicubic,bicubic,,,,28.223,0.8546,16
+synth,4,bi,rcan@synth,rcan,synth,bi,1,29.000,0.8800,16
+synth,4,bi,rcan@synth,rcan,synth,bi,2,30.000,0.8900,16
+synth,4,bi,rcan@synth,rcan,synth,bi,3,29.500,0.8850,16
+set5,4,bi,rcan@synth,rcan,synth,bi,1,30.000,0.9000,5
+"""
+#: the DET and SR rows of rcan@synth again on `bd` LR images, with other numbers: H 0.10, 0.20 (mean 0.15, sd
+#: 0.0707), PSNR 20, 22 (mean 21, sd 1.414); merged with bi they would give 5 seeds with repeated seed numbers
+DET_BD = """synth,icdar2015,craft,4,bd,rcan@synth,rcan,synth,bd,1,0.5000,0.0500,0.1000,16,128,10
+synth,icdar2015,craft,4,bd,rcan@synth,rcan,synth,bd,2,0.6000,0.1000,0.2000,16,128,17
+"""
+SR_BD = """synth,4,bd,rcan@synth,rcan,synth,bd,1,20.000,0.5000,16
+synth,4,bd,rcan@synth,rcan,synth,bd,2,22.000,0.6000,16
 """
 
 
@@ -195,13 +227,29 @@ def test_summary_table_gives_mean_and_sample_sd_over_seeds(tmp_path):
         "29.500", "0.500", "0.8850", "0.0050")
 
 
+def test_summary_table_keeps_degradations_apart(tmp_path):
+    (tmp_path / "det.csv").write_text(DET + DET_BD)
+    (tmp_path / "sr.csv").write_text(SR + SR_BD)
+    write_summary_table(tmp_path / "det.csv", tmp_path / "sr.csv", tmp_path / "summary.csv")
+    rows = read(tmp_path / "summary.csv")
+    assert [(r["degradation"], r["condition"], r["n_seeds"]) for r in rows] == [
+        ("none", "hr", "1"), ("bi", "bicubic", "1"), ("bi", "rcan@synth", "3"), ("bd", "rcan@synth", "2")]
+    bi, bd = rows[2], rows[3]
+    assert (bi["hmean_mean"], bi["hmean_sd"], bi["psnr_y_mean"], bi["train_degradation"]) == (
+        "0.5500", "0.0500", "29.500", "bi")
+    # bd: H 0.10, 0.20 -> mean 0.15, sd sqrt(2 * 0.05^2) = 0.0707; PSNR 20, 22 -> 21, sd sqrt(2) = 1.414
+    assert (bd["hmean_mean"], bd["hmean_sd"], bd["psnr_y_mean"], bd["psnr_y_sd"], bd["train_degradation"]) == (
+        "0.1500", "0.0707", "21.000", "1.414", "bd")
+
+
 def test_summary_table_refuses_old_tables_and_repeated_seeds(tmp_path):
     (tmp_path / "sr.csv").write_text(SR)
     (tmp_path / "old.csv").write_text("dataset,protocol,scale,condition,method,trainset,precision,recall,hmean\n")
-    with pytest.raises(ValueError, match=r"old\.csv: missing column\(s\) \['detector', 'seed'\]"):
+    with pytest.raises(ValueError, match=r"old\.csv: missing column\(s\) \['detector', 'degradation', "
+                                         r"'train_degradation', 'seed'\]"):
         write_summary_table(tmp_path / "old.csv", tmp_path / "sr.csv", tmp_path / "s.csv")
     (tmp_path / "dup.csv").write_text(DET + DET.splitlines()[-1] + "\n")
-    with pytest.raises(ValueError, match="two rows for synth, icdar2015, craft, 4, rcan@synth seed '3'"):
+    with pytest.raises(ValueError, match="two rows for synth, icdar2015, craft, 4, bi, rcan@synth seed '3'"):
         write_summary_table(tmp_path / "dup.csv", tmp_path / "sr.csv", tmp_path / "s.csv")
 
 

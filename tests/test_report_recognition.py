@@ -39,9 +39,13 @@ def _json(tmp_path, name, **fields):
 
 
 def _key(dataset, scale, condition, seed="", detector="", **extra):
+    """A plan row's key: hr on no degradation, TextZoom (tz_*) on its own LR (`real`), the others on `bi`; trained
+    conditions trained on `bi`."""
     method, _, trainset = condition.partition("@")
-    return {"dataset": dataset, "detector": detector, "scale": scale, "condition": condition,
-            "method": "" if condition in ("hr", "lr") else method, "trainset": trainset, "seed": seed, **extra}
+    degradation = "none" if condition == "hr" else "real" if dataset.startswith("tz") else "bi"
+    return {"dataset": dataset, "detector": detector, "scale": scale, "degradation": degradation,
+            "condition": condition, "method": "" if condition in ("hr", "lr") else method, "trainset": trainset,
+            "train_degradation": "bi" if trainset else "", "seed": seed, **extra}
 
 
 def test_table_has_the_columns_fractions_and_empty_e2e_where_not_measured(tmp_path):
@@ -55,13 +59,13 @@ def test_table_has_the_columns_fractions_and_empty_e2e_where_not_measured(tmp_pa
     keys = [_key("synth", 1, "hr", detector="general-box"), _key("td500", 4, "lr"), _key("tz_easy", 2, "rcan@synth", 3)]
     rows = write_recognition_table([a, b, c], keys, out)
     assert RECOGNITION_COLUMNS[:2] == ["dataset", "detector"]
-    assert RECOGNITION_COLUMNS[7:] == ["recognizer", "n_words", "accuracy", "accuracy_ci_low", "accuracy_ci_high",
+    assert RECOGNITION_COLUMNS[9:] == ["recognizer", "n_words", "accuracy", "accuracy_ci_low", "accuracy_ci_high",
                                        "char_accuracy", "e2e_hmean"]
     assert out.read_text().splitlines() == [
         ",".join(RECOGNITION_COLUMNS),
-        "synth,general-box,1,hr,,,,ppocrv6_small,8,0.6250,0.3057,0.8632,0.8125,0.1235",
-        "td500,,4,lr,,,,ppocrv6_small,0,,,,,",
-        "tz_easy,,2,rcan@synth,rcan,synth,3,english_g2,3,0.3333,0.0615,0.7923,0.6667,",
+        "synth,general-box,1,none,hr,,,,,ppocrv6_small,8,0.6250,0.3057,0.8632,0.8125,0.1235",
+        "td500,,4,bi,lr,,,,,ppocrv6_small,0,,,,,",
+        "tz_easy,,2,real,rcan@synth,rcan,synth,bi,3,english_g2,3,0.3333,0.0615,0.7923,0.6667,",
     ]
     assert len(rows) == 3
 
@@ -85,12 +89,12 @@ def test_two_recognizers_give_two_rows_and_two_averages(tmp_path):
     out = tmp_path / "t.csv"
     write_recognition_table(files, keys, out, averages={"textzoom": ["tz_easy", "tz_hard"]})
     assert out.read_text().splitlines()[1:] == [
-        "tz_easy,,2,bicubic,bicubic,,,ppocrv6_small,4,0.7500,0.3006,0.9544,0.9000,",
-        "tz_hard,,2,bicubic,bicubic,,,ppocrv6_small,6,0.3333,0.0968,0.7000,0.5000,",
-        "tz_easy,,2,bicubic,bicubic,,,english_g2,4,0.5000,0.1500,0.8500,0.7500,",
-        "tz_hard,,2,bicubic,bicubic,,,english_g2,6,0.0000,0.0000,0.3903,0.2500,",
-        "textzoom,,2,bicubic,bicubic,,,ppocrv6_small,10,0.5000,0.2366,0.7634,0.6600,",
-        "textzoom,,2,bicubic,bicubic,,,english_g2,10,0.2000,0.0567,0.5098,0.4500,",
+        "tz_easy,,2,real,bicubic,bicubic,,,,ppocrv6_small,4,0.7500,0.3006,0.9544,0.9000,",
+        "tz_hard,,2,real,bicubic,bicubic,,,,ppocrv6_small,6,0.3333,0.0968,0.7000,0.5000,",
+        "tz_easy,,2,real,bicubic,bicubic,,,,english_g2,4,0.5000,0.1500,0.8500,0.7500,",
+        "tz_hard,,2,real,bicubic,bicubic,,,,english_g2,6,0.0000,0.0000,0.3903,0.2500,",
+        "textzoom,,2,real,bicubic,bicubic,,,,ppocrv6_small,10,0.5000,0.2366,0.7634,0.6600,",
+        "textzoom,,2,real,bicubic,bicubic,,,,english_g2,10,0.2000,0.0567,0.5098,0.4500,",
     ]
 
 
@@ -102,7 +106,7 @@ def test_the_recognizer_must_be_named_once_and_consistently(tmp_path):
     with pytest.raises(ValueError, match="old.json: no recognizer named"):
         write_recognition_table([old], [_key("s", 1, "hr")], tmp_path / "x.csv")
     write_recognition_table([old], [_key("s", 1, "hr", recognizer="english_g2")], tmp_path / "x.csv")
-    assert (tmp_path / "x.csv").read_text().splitlines()[1] == "s,,1,hr,,,,english_g2,1,1.0000,0.2065,1.0000,,"
+    assert (tmp_path / "x.csv").read_text().splitlines()[1] == "s,,1,none,hr,,,,,english_g2,1,1.0000,0.2065,1.0000,,"
 
 
 def test_average_row_is_weighted_by_words_not_by_split(tmp_path):
@@ -119,7 +123,8 @@ def test_average_row_is_weighted_by_words_not_by_split(tmp_path):
     out = tmp_path / "t.csv"
     rows = write_recognition_table(files, keys, out, averages={"textzoom": ["tz_easy", "tz_medium", "tz_hard"]})
     assert len(rows) == 5
-    assert out.read_text().splitlines()[-1] == "textzoom,,2,bicubic,bicubic,,,english_g2,10,0.4000,0.1682,0.6873,0.5600,"
+    assert out.read_text().splitlines()[-1] == \
+        "textzoom,,2,real,bicubic,bicubic,,,,english_g2,10,0.4000,0.1682,0.6873,0.5600,"
 
 
 def test_table_refuses_mismatched_lengths_and_non_recognition_json(tmp_path):

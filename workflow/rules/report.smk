@@ -1,5 +1,6 @@
 rule detection_table:
-    """One row per (dataset, protocol, detector, scale, condition, seed): precision, recall, H-mean and counts."""
+    """One row per (dataset, protocol, detector, scale, degradation, condition, seed): precision, recall, H-mean and
+    counts."""
     input:
         paths(EVAL_ROWS),
     output:
@@ -19,7 +20,7 @@ rule detection_table:
 
 
 rule sr_table:
-    """One row per (dataset, scale, condition, seed): mean Y-PSNR and Y-SSIM."""
+    """One row per (dataset, scale, degradation, condition, seed): mean Y-PSNR and Y-SSIM."""
     input:
         paths(SR_ROWS),
     output:
@@ -108,8 +109,8 @@ rule recall_by_height:
 
 
 rule recognition_table:
-    """One row per (dataset, detector, scale, condition, seed, recognizer): word accuracy with its 95 % Wilson
-    interval, char accuracy and the end-to-end H-mean on that detector's detections."""
+    """One row per (dataset, detector, scale, degradation, condition, seed, recognizer): word accuracy with its
+    95 % Wilson interval, char accuracy and the end-to-end H-mean on that detector's detections."""
     input:
         paths(RECOGNITION_ROWS),
     output:

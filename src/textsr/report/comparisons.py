@@ -20,21 +20,23 @@ from textsr.util.atomic import atomic_path
 from textsr.evaluation import get_protocol
 from textsr.evaluation.bootstrap import comparison_rng, holm, paired_bootstrap_two_stage, paired_counts, verdict
 from textsr.evaluation.strata import HEIGHT_BINS, recall_by_height
-from textsr.study.conditions import DEFAULT_DEGRADATION
 
 #: role (primary / secondary / sanity), seeds (training-seed pairs; 0: neither condition trained), seed_diffs
 #: ("seed:H_a - H_b" per pair, full set), diff and its 1 - alpha two-stage interval, half_width, mde (80 % power),
 #: the 1 - 2 alpha interval (equivalence), the image-only interval, bootstrap p-values and their Holm adjustment
-COMPARISON_COLUMNS = ["dataset", "protocol", "detector", "scale", "degradation", "role", "condition_a", "condition_b", "seeds",
-                      "seed_diffs", "hmean_a", "hmean_b", "diff", "ci_low", "ci_high", "half_width", "mde",
+COMPARISON_COLUMNS = ["dataset", "protocol", "detector", "scale", "degradation", "role", "condition_a", "condition_b",
+                      "seeds", "seed_diffs", "hmean_a", "hmean_b", "diff", "ci_low", "ci_high", "half_width", "mde",
                       "ci90_low", "ci90_high", "img_ci_low", "img_ci_high", "p", "p_equiv", "p_holm",
                       "p_equiv_holm", "n_images", "n_resamples", "verdict"]
 DETECTION_KEY = ["dataset", "protocol", "detector", "scale", "degradation", "condition"]
-SUMMARY_COLUMNS = DETECTION_KEY + ["method", "trainset", "n_seeds", "precision_mean", "precision_sd", "recall_mean",
-                                   "recall_sd", "hmean_mean", "hmean_sd", "psnr_y_mean", "psnr_y_sd", "ssim_y_mean",
-                                   "ssim_y_sd"]
-STRATA_COLUMNS = ["dataset", "protocol", "detector", "scale", "degradation", "condition", "method", "trainset", "seed", "bin",
-                  "n_gt", "n_matched", "recall"]
+#: an SR table row's key but its seed: a summary row takes the PSNR / SSIM of its (dataset, scale, degradation,
+#: condition)
+SR_KEY = ["dataset", "scale", "degradation", "condition"]
+SUMMARY_COLUMNS = DETECTION_KEY + ["method", "trainset", "train_degradation", "n_seeds", "precision_mean",
+                                   "precision_sd", "recall_mean", "recall_sd", "hmean_mean", "hmean_sd", "psnr_y_mean",
+                                   "psnr_y_sd", "ssim_y_mean", "ssim_y_sd"]
+STRATA_COLUMNS = ["dataset", "protocol", "detector", "scale", "degradation", "condition", "method", "trainset", "seed",
+                  "bin", "n_gt", "n_matched", "recall"]
 #: decimals of each measure in the tables (fractions 4, dB 3)
 DECIMALS = {"precision": 4, "recall": 4, "hmean": 4, "psnr_y": 3, "ssim_y": 4}
 
@@ -89,10 +91,6 @@ def _load(path: str | Path, cache: dict) -> dict:
     return cache[key]
 
 
-def _degradation(e: Mapping) -> str:
-    return str(e.get("degradation") or DEFAULT_DEGRADATION)
-
-
 def _groups(evals: Sequence[Mapping]) -> dict[tuple[str, str, str, str], dict[str, dict[str, Mapping]]]:
     """{(dataset, detector, scale, degradation): {condition: {seed: eval}}}, `hr` (scale 1, no degradation) joined
     to every (scale, degradation) of its set."""
@@ -100,12 +98,12 @@ def _groups(evals: Sequence[Mapping]) -> dict[tuple[str, str, str, str], dict[st
     cells: dict[tuple[str, str], list[tuple[str, str]]] = {}
     for e in evals:
         if e["condition"] != "hr":
-            cell = (str(e["scale"]), _degradation(e))
+            cell = (str(e["scale"]), str(e["degradation"]))
             known = cells.setdefault((e["dataset"], e["detector"]), [])
             if cell not in known:
                 known.append(cell)
     for e in evals:
-        own = [(str(e["scale"]), _degradation(e))]
+        own = [(str(e["scale"]), str(e["degradation"]))]
         targets = cells.get((e["dataset"], e["detector"]), own) if e["condition"] == "hr" else own
         for scale, degradation in targets:
             key = (e["dataset"], e["detector"], scale, degradation)
@@ -251,9 +249,10 @@ def _mean_sd(values: list[float], decimals: int) -> tuple[str, str]:
 
 
 def summary_rows(detection_rows: Sequence[Mapping], sr_rows: Sequence[Mapping]) -> list[dict]:
-    """Rows of `results/summary_table.csv` (SUMMARY_COLUMNS), one per (dataset, protocol, detector, scale,
-    condition) in order of first appearance: n_seeds (detection rows) and mean / sd over seeds of precision,
-    recall, hmean and, where the SR table has (dataset, scale, condition), of psnr_y and ssim_y."""
+    """Rows of `results/summary_table.csv` (SUMMARY_COLUMNS), one per DETECTION_KEY (dataset, protocol, detector,
+    scale, degradation, condition) in order of first appearance: n_seeds (detection rows) and mean / sd over seeds of
+    precision, recall, hmean and, where the SR table has its SR_KEY (dataset, scale, degradation, condition), of
+    psnr_y and ssim_y."""
     groups: dict[tuple, list[Mapping]] = {}
     for r in detection_rows:
         key = tuple(str(r[k]) for k in DETECTION_KEY)
@@ -263,17 +262,19 @@ def summary_rows(detection_rows: Sequence[Mapping], sr_rows: Sequence[Mapping]) 
         runs.append(r)
     sr: dict[tuple, list[Mapping]] = {}
     for r in sr_rows:
-        runs = sr.setdefault((str(r["dataset"]), str(r["scale"]), _degradation(r), str(r["condition"])), [])
+        runs = sr.setdefault(tuple(str(r[k]) for k in SR_KEY), [])
         if any(str(x["seed"]) == str(r["seed"]) for x in runs):
-            raise ValueError(f"SR table: two rows for {r['dataset']} x{r['scale']} {r['condition']} seed {r['seed']!r}")
+            raise ValueError(f"SR table: two rows for {r['dataset']} x{r['scale']} {r['degradation']} {r['condition']} "
+                             f"seed {r['seed']!r}")
         runs.append(r)
     out = []
     for key, runs in groups.items():
         row = dict(zip(DETECTION_KEY, key))
-        row.update(method=runs[0]["method"], trainset=runs[0]["trainset"], n_seeds=len(runs))
+        row.update(method=runs[0]["method"], trainset=runs[0]["trainset"],
+                   train_degradation=runs[0]["train_degradation"], n_seeds=len(runs))
         for m in ("precision", "recall", "hmean"):
             row[f"{m}_mean"], row[f"{m}_sd"] = _mean_sd([float(r[m]) for r in runs], DECIMALS[m])
-        sr_runs = sr.get((row["dataset"], row["scale"], row["degradation"], row["condition"]), [])
+        sr_runs = sr.get(tuple(row[k] for k in SR_KEY), [])
         for m in ("psnr_y", "ssim_y"):
             row[f"{m}_mean"], row[f"{m}_sd"] = _mean_sd([float(r[m]) for r in sr_runs], DECIMALS[m])
         out.append(row)
@@ -282,10 +283,12 @@ def summary_rows(detection_rows: Sequence[Mapping], sr_rows: Sequence[Mapping]) 
 
 def write_summary_table(detection_csv: str | Path, sr_csv: str | Path, out_csv: str | Path) -> list[dict]:
     """`results/summary_table.csv` from `results/detection_table.csv` (columns dataset, protocol, detector, scale,
-    condition, method, trainset, seed, precision, recall, hmean, ...) and `results/sr_table.csv` (dataset, scale,
-    condition, ..., seed, psnr_y, ssim_y, ...): mean +- sd over seeds (see `summary_rows`); returns the rows."""
-    det = _read_csv(detection_csv, DETECTION_KEY + ["method", "trainset", "seed", "precision", "recall", "hmean"])
-    sr = _read_csv(sr_csv, ["dataset", "scale", "degradation", "condition", "seed", "psnr_y", "ssim_y"])
+    degradation, condition, method, trainset, train_degradation, seed, precision, recall, hmean, ...) and
+    `results/sr_table.csv` (dataset, scale, degradation, condition, ..., seed, psnr_y, ssim_y, ...): mean +- sd over
+    seeds (see `summary_rows`); returns the rows."""
+    det = _read_csv(detection_csv, DETECTION_KEY + ["method", "trainset", "train_degradation", "seed", "precision",
+                                                    "recall", "hmean"])
+    sr = _read_csv(sr_csv, SR_KEY + ["seed", "psnr_y", "ssim_y"])
     rows = summary_rows(det, sr)
     _write_csv(out_csv, SUMMARY_COLUMNS, rows)
     return rows

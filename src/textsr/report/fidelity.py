@@ -9,19 +9,20 @@ from collections.abc import Sequence
 from matplotlib.lines import Line2D
 
 from textsr.report.figures import (
-    COLUMN_WIDTH, SMALL_PT, condition_colours, condition_labels, first_detector, new_figure, paper_style, read_csv,
-    save_figure, scale_label, unique,
+    COLUMN_WIDTH, SMALL_PT, by_panel, condition_colours, condition_labels, first_detector, new_figure, paper_style,
+    read_csv, save_figure, scale_label, unique,
 )
 
 DATASET_MARKERS = ["o", "s", "^", "D", "v", "P", "X", "<", ">", "h"]
 
 
 def fidelity_points(detection_rows: Sequence[dict], sr_rows: Sequence[dict]) -> list[dict]:
-    """Join the tables on (dataset, scale, condition, seed): one point per SR condition and seed with PSNR-Y (dB),
-    SSIM-Y and H-mean (%). Conditions without a PSNR (`hr`, `lr`) are not points, nor SR benchmark sets (data
-    sets absent from the detection table); a test set's PSNR row without its detection row is an error (the two
-    tables come from the same jobs). A test set with several detectors: its first one's rows (table order)."""
-    detection_rows = first_detector(detection_rows)
+    """Join the tables on (dataset, scale, condition, seed), datasets as panel names (`by_panel`: "synth, bd" where a
+    set has several degradations): one point per SR condition and seed with PSNR-Y (dB), SSIM-Y and H-mean (%).
+    Conditions without a PSNR (`hr`, `lr`) are not points, nor SR benchmark sets (data sets absent from the detection
+    table); a test set's PSNR row without its detection row is an error (the two tables come from the same jobs). A test set with several detectors: its first one's rows (table order)."""
+    detection_rows = by_panel(first_detector(detection_rows), detectors=False)
+    sr_rows = by_panel(sr_rows, detectors=False)
     det = {(r["dataset"], int(r["scale"]), r["condition"], str(r.get("seed", ""))): r for r in detection_rows}
     test_sets = {r["dataset"] for r in detection_rows}
     points = []
@@ -46,6 +47,7 @@ def plot_fidelity(detection_csv: str | os.PathLike, sr_csv: str | os.PathLike, o
     """
     det_rows, sr_rows = first_detector(read_csv(detection_csv)), read_csv(sr_csv)
     points = fidelity_points(det_rows, sr_rows)
+    det_rows = by_panel(det_rows, detectors=False)
     if not points:
         raise ValueError(f"{sr_csv}: no SR conditions to plot")
     scales = unique(p["scale"] for p in points)

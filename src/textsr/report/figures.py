@@ -18,6 +18,7 @@ from pathlib import Path
 import matplotlib
 from matplotlib.figure import Figure
 
+from textsr.study.conditions import DEFAULT_DEGRADATION, NO_DEGRADATION
 from textsr.util.atomic import atomic_path
 
 COLUMN_WIDTH = 3.5  # in: one column of a two-column paper
@@ -165,19 +166,52 @@ def unique(values) -> list:
     return list(seen)
 
 
-def panel_names(rows: Sequence[dict]) -> dict[tuple[str, str], str]:
-    """(dataset, detector) -> the name of its panel, table section or column group: the dataset, with the detector
-    when the table has several ("synth, ppocrv6-db")."""
-    pairs = unique((r["dataset"], r.get("detector", "")) for r in rows)
-    several = len({d for _, d in pairs}) > 1
-    return {(ds, det): (f"{ds}, {det}" if several and det else ds) for ds, det in pairs}
+def degradation_of(row: dict) -> str:
+    """A row's `degradation` (tables written before the degradation axis have none: all were `bi`)."""
+    return row.get("degradation") or DEFAULT_DEGRADATION
 
 
-def by_panel(rows: Sequence[dict]) -> list[dict]:
-    """Detection rows with `dataset` replaced by its panel name (`panel_names`): grouping by dataset then groups
-    by (dataset, detector), so no row of one detector is ranked or averaged with another's."""
-    names = panel_names(rows)
-    return [{**r, "dataset": names[(r["dataset"], r.get("detector", ""))]} for r in rows]
+def _panel_key(row: dict, detectors: bool) -> tuple[str, str]:
+    return row["dataset"], row.get("detector", "") if detectors else ""
+
+
+def panel_rows(rows: Sequence[dict], *, detectors: bool = True) -> list[tuple[tuple[str, str, str], dict]]:
+    """(panel key (dataset, detector, degradation), row) pairs in table order: each row in its own degradation's
+    panel, an `hr` row (NO_DEGRADATION) in every LR degradation's panel of its (dataset, detector), the upper bound
+    of each. detectors=False: one panel per (dataset, degradation), detector "" in the key."""
+    lr: dict[tuple[str, str], list[str]] = {}
+    for r in rows:
+        if degradation_of(r) != NO_DEGRADATION:
+            known = lr.setdefault(_panel_key(r, detectors), [])
+            known += [] if degradation_of(r) in known else [degradation_of(r)]
+    out = []
+    for r in rows:
+        key, own = _panel_key(r, detectors), degradation_of(r)
+        for g in (lr.get(key) or [own]) if own == NO_DEGRADATION else [own]:
+            out.append(((*key, g), r))
+    return out
+
+
+def panel_names(rows: Sequence[dict], *, detectors: bool = True) -> dict[tuple[str, str, str], str]:
+    """(dataset, detector, degradation) -> the name of its panel, table section or column group: the dataset, with
+    the detector when the table has several, and with the degradation when the dataset has several
+    ("synth, ppocrv6-db, bd"). One degradation (the default config) names panels as before the degradation axis."""
+    keys = unique(k for k, _ in panel_rows(rows, detectors=detectors))
+    several = len({det for _, det, _ in keys}) > 1
+    degradations: dict[str, set[str]] = {}
+    for ds, _, g in keys:
+        degradations.setdefault(ds, set()).add(g)
+    return {(ds, det, g): ", ".join([ds, *([det] if several and det else []), *([g] if len(degradations[ds]) > 1
+                                                                                else [])])
+            for ds, det, g in keys}
+
+
+def by_panel(rows: Sequence[dict], *, detectors: bool = True) -> list[dict]:
+    """Rows with `dataset` replaced by its panel name (`panel_names`; `hr` repeated in each degradation's panel):
+    grouping by dataset then groups by (dataset, detector, degradation), so no row of one detector or degradation is
+    ranked or averaged with another's."""
+    names = panel_names(rows, detectors=detectors)
+    return [{**r, "dataset": names[key]} for key, r in panel_rows(rows, detectors=detectors)]
 
 
 def first_detectors(rows: Sequence[dict]) -> dict[str, str]:

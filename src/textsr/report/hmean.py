@@ -13,8 +13,8 @@ from matplotlib.patches import Patch
 from matplotlib.transforms import blended_transform_factory
 
 from textsr.report.figures import (
-    COLUMN_WIDTH, SMALL_PT, condition_colours, condition_labels, new_figure, panel_names, paper_style, read_csv,
-    save_figure, scale_label, unique,
+    COLUMN_WIDTH, SMALL_PT, by_panel, condition_colours, condition_labels, degradation_of, new_figure, panel_names,
+    paper_style, read_csv, save_figure, scale_label, unique,
 )
 
 BAR_IN = 0.13  # in: height of one bar slot
@@ -33,9 +33,10 @@ REFERENCE = "bicubic"
 
 
 def _runs(rows: Sequence[dict]) -> tuple[list[str], list[int], list[str], dict[tuple, list[tuple[float, ...]]]]:
-    """(panel rows, scales, conditions, {(panel row, scale, condition): [(P, R, H) in % per run]})."""
-    names = panel_names(rows)
-    datasets = unique(names[(r["dataset"], r.get("detector", ""))] for r in rows)
+    """(panel rows, scales, conditions, {(panel row, scale, condition): [(P, R, H) in % per run]}); a panel row is a
+    (test set, detector, degradation) (`by_panel`)."""
+    rows = by_panel(rows)
+    datasets = unique(r["dataset"] for r in rows)
     scales = unique(int(r["scale"]) for r in rows if r["condition"] != "hr") or [1]
     conditions = unique(r["condition"] for r in rows)
     runs: dict[tuple, list[tuple[float, ...]]] = {}
@@ -43,14 +44,15 @@ def _runs(rows: Sequence[dict]) -> tuple[list[str], list[int], list[str], dict[t
         prh = tuple(100.0 * float(r[k]) for k in ("precision", "recall", "hmean"))
         targets = scales if r["condition"] == "hr" else [int(r["scale"])]
         for s in targets:
-            runs.setdefault((names[(r["dataset"], r.get("detector", ""))], s, r["condition"]), []).append(prh)
+            runs.setdefault((r["dataset"], s, r["condition"]), []).append(prh)
     return datasets, scales, conditions, runs
 
 
 def hmean_panels(rows: Sequence[dict]) -> tuple[list[str], list[int], list[str], dict]:
     """Detection-table rows -> (panel rows, scales, conditions, {(panel row, scale, condition): (P, R, H) in %}).
 
-    A panel row is a test set (with its detector when the table has several detectors). P, R, H are means over
+    A panel row is a test set (with its detector when the table has several detectors, and its degradation when
+    the set has several: `by_panel`). P, R, H are means over
     the condition's runs (one row per training seed). `hr` rows (scale 1) are repeated in every scale's panel as
     the upper bound; order is the table's.
     """
@@ -75,7 +77,7 @@ def comparison_intervals(comparison_rows: Sequence[dict], reference: str = REFER
     for r in comparison_rows:
         if r["condition_b"] != reference:
             continue
-        key = (names[(r["dataset"], r.get("detector", ""))], int(r["scale"]), r["condition_a"])
+        key = (names[(r["dataset"], r.get("detector", ""), degradation_of(r))], int(r["scale"]), r["condition_a"])
         chosen.setdefault(key, []).append(r)
     out = {}
     for key, rs in chosen.items():

@@ -6,8 +6,9 @@ the Markdown table. Precision, recall and H-mean are printed in % with one decim
 four. "Best" is decided on the printed
 (rounded) values, so ties are all bold, among the rows of the same test set and scale; `hr` (detection on the HR
 image) is the upper bound, not a competitor, and is never bold. Order of rows and columns: the CSVs' (config) order.
-Where a test set has several detectors, each (test set, detector) is its own section and column group
-("synth, ppocrv6-db"), ranked on its own.
+Where a test set has several detectors or degradations, each (test set, detector, degradation) is its own section
+and column group ("synth, ppocrv6-db, bd"; `textsr.report.figures.by_panel`), ranked on its own, with `hr` as the
+upper bound in each.
 """
 
 from __future__ import annotations
@@ -192,5 +193,5 @@ def write_latex_tables(detection_csv: str | os.PathLike, sr_csv: str | os.PathLi
                        out_tex: str | os.PathLike) -> None:
     """results/detection_table.csv + results/sr_table.csv -> results/tables.tex (`latex_tables`)."""
     detection = seed_means(by_panel(read_csv(detection_csv)), [m for m, _ in DETECTION_METRICS])
-    sr = seed_means(read_csv(sr_csv), [m for m, _ in SR_METRICS])
+    sr = seed_means(by_panel(read_csv(sr_csv)), [m for m, _ in SR_METRICS])
     write_text_atomic(out_tex, latex_tables(detection, sr))

@@ -17,13 +17,14 @@ from matplotlib.transforms import blended_transform_factory
 
 from textsr.util.atomic import atomic_path
 from textsr.report.figures import (
-    COLUMN_WIDTH, SMALL_PT, condition_colours, condition_labels, first_detectors, new_figure, paper_style, read_csv,
-    save_figure, scale_label, unique,
+    COLUMN_WIDTH, SMALL_PT, by_panel, condition_colours, condition_labels, first_detectors, new_figure, paper_style,
+    read_csv, save_figure, scale_label, unique,
 )
 
 #: `detector`: whose detections the end-to-end numbers score (word accuracy reads the ground-truth crops, the same
 #: for every detector); empty for word sets
-KEY_COLUMNS = ["dataset", "detector", "scale", "condition", "method", "trainset", "seed"]
+KEY_COLUMNS = ["dataset", "detector", "scale", "degradation", "condition", "method", "trainset", "train_degradation",
+               "seed"]
 RECOGNITION_COLUMNS = [*KEY_COLUMNS, "recognizer", "n_words", "accuracy", "accuracy_ci_low", "accuracy_ci_high",
                        "char_accuracy", "e2e_hmean"]
 #: two-sided 95 % normal quantile of the Wilson score interval
@@ -99,14 +100,16 @@ def _e2e_hmean(path, result: dict, detector: str) -> float | None:
 
 
 def _average_rows(rows: list[dict], counts: list[tuple], averages: dict[str, Sequence[str]]) -> list[dict]:
-    """One row `dataset=name` per (scale, condition, seed, recognizer) that every dataset of averages[name] has:
+    """One row `dataset=name` per (detector, scale, degradation, condition, seed, recognizer) that every dataset of
+    averages[name] has:
     n_words summed, accuracy and char_accuracy weighted by words (char_accuracy empty if a member lacks it)."""
     out = []
     for name, datasets in averages.items():
         groups: dict[tuple, dict[str, int]] = {}
         for i, row in enumerate(rows):
             if row["dataset"] in datasets:
-                group = (row["detector"], str(row["scale"]), row["condition"], str(row["seed"]), row["recognizer"])
+                group = (row["detector"], str(row["scale"]), row["degradation"], row["condition"], str(row["seed"]),
+                         row["recognizer"])
                 groups.setdefault(group, {})[row["dataset"]] = i
         for members in groups.values():
             if set(members) != set(datasets):
@@ -132,12 +135,12 @@ def write_recognition_table(
 ) -> list[dict]:
     """`results/recognition_table.csv`: one row per recognition JSON, columns RECOGNITION_COLUMNS.
 
-    keys[i]: dataset, detector, scale, condition, method, trainset, seed of jsons[i] (written as given), optionally
+    keys[i]: the KEY_COLUMNS of jsons[i] (written as given), optionally
     recognizer (else the JSON's `recognizer` field; both given must agree: ValueError naming the file).
     accuracy (words read exactly) with its 95 % Wilson interval (accuracy_ci_low, accuracy_ci_high), char_accuracy (mean over words of 1 - normalised edit distance) and e2e_hmean
     are fractions with 4 decimals, empty where not measured (no scorable word; no detection JSON).
-    averages: {name: [datasets]} adds, after the rows, one row `dataset=name` per (detector, scale, condition, seed,
-    recognizer) that every listed dataset has: n_words summed, accuracy = sum(n_correct) / sum(n_words),
+    averages: {name: [datasets]} adds, after the rows, one row `dataset=name` per (detector, scale, degradation,
+    condition, seed, recognizer) that every listed dataset has: n_words summed, accuracy = sum(n_correct) / sum(n_words),
     char_accuracy likewise weighted by words (i.e. by split size for TextZoom easy/medium/hard), e2e_hmean empty.
     Returns the rows written.
     """
@@ -175,10 +178,16 @@ def recognition_panels(recognition_rows: Sequence[dict], detection_rows: Sequenc
     {recognizer: {(dataset, scale, condition): [% per run]}}, "hmean": {(dataset, scale, condition): [% per run]}}.
 
     Panels: every (test set, scale) of the recognition table, `hr` repeated in each scale's panel (a set with
-    only `hr` gets scale 1). Recognizers in table order ("" for a table without the column). Detection rows are
+    only `hr` gets scale 1); a set with several degradations is one panel row per degradation ("synth, bd":
+    `by_panel`, hr in each). Recognizers in table order ("" for a table without the column). Detection rows are
     those of `detector`, or of the first detector each test set has in the table (the column is optional: a
     table without it has one detector).
     """
+    chosen = {d: detector if detector is not None else first for d, first in first_detectors(detection_rows).items()}
+    det = by_panel([r for r in detection_rows if r.get("detector", "") == chosen[r["dataset"]]], detectors=False)
+    spotted = by_panel([r for r in recognition_rows if r.get("detector", "") in ("", chosen.get(r["dataset"], ""))],
+                       detectors=False)
+    recognition_rows = by_panel(recognition_rows, detectors=False)
     scales_of: dict[str, list[int]] = {}
     for r in recognition_rows:
         if r["condition"] != "hr":
@@ -189,12 +198,9 @@ def recognition_panels(recognition_rows: Sequence[dict], detection_rows: Sequenc
                     for s in (scales_of.get(r["dataset"], [1]) if r["condition"] == "hr" else [int(r["scale"])]))
     conditions = unique(r["condition"] for r in recognition_rows)
     recognizers = unique(r.get("recognizer", "") for r in recognition_rows)
-    chosen = {d: detector if detector is not None else first for d, first in first_detectors(detection_rows).items()}
-    det = [r for r in detection_rows if r.get("detector", "") == chosen[r["dataset"]]]
     # word accuracy reads the ground-truth crops (one value per run, whatever the detector); end-to-end: the chosen
     words = list({(r["dataset"], r["scale"], r["condition"], str(r.get("seed", "")), r.get("recognizer", "")): r
                   for r in recognition_rows}.values())
-    spotted = [r for r in recognition_rows if r.get("detector", "") in ("", chosen.get(r["dataset"], ""))]
     by_rec = {rec: [r for r in words if r.get("recognizer", "") == rec] for rec in recognizers}
     e2e_by_rec = {rec: [r for r in spotted if r.get("recognizer", "") == rec] for rec in recognizers}
     values = {"accuracy": {rec: _panel_runs(rows, "accuracy", scales_of) for rec, rows in by_rec.items()},

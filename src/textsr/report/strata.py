@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from matplotlib.lines import Line2D
 
 from textsr.report.figures import (
-    COLUMN_WIDTH, SMALL_PT, condition_colours, condition_labels, new_figure, paper_style, read_csv, save_figure,
+    COLUMN_WIDTH, SMALL_PT, by_panel, condition_colours, condition_labels, new_figure, paper_style, read_csv, save_figure,
     scale_label, unique,
 )
 
@@ -28,6 +28,7 @@ def strata_series(rows: Sequence[dict]) -> tuple[list[tuple[str, str]], list[int
     `hr` (scale 1) is repeated in every scale's panel; n_gt is the care GT of the test set per bin (the same for
     every condition: the GT does not change with the condition).
     """
+    rows = by_panel(rows, detectors=False)  # "dataset, bd" where a set has several degradations; hr in each
     panels = unique((r["dataset"], r["detector"]) for r in rows)
     scales = unique(int(r["scale"]) for r in rows if r["condition"] != "hr") or [1]
     conditions = unique(r["condition"] for r in rows)
