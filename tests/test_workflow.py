@@ -56,10 +56,18 @@ def test_paper_config_plans_the_whole_study_without_downloading(workflow_copy):
     # variants and the same detector (issue 21.10): their images are degraded, super-resolved and detected once, so
     # 6 x 45 detections; per image set, 45 - hr - 2 lr - 2 bicubic = 40 superres jobs, one set fewer than before.
     # Two detector families (CRAFT and PP-OCRv6's DB) on every set: twice the detections and evaluations.
-    assert jobs["detect"] == 2 * 6 * 45 and jobs["evaluate"] == 2 * 7 * 45
+    # Three degradations (RCAN's bi, bd, dn: issue 24): every DIV2K model is trained on each, and every condition but
+    # hr is detected on each degradation's LR images (TextZoom's models, trained on its own LR, super-resolve all
+    # three): per set hr + 3 x (18 + 26) = 133 detections; 35 DIV2K trainings x 3 + TextZoom's 3 = 108.
+    per_set = 1 + 3 * (18 + 26)
+    assert jobs["detect"] == 2 * 6 * per_set and jobs["evaluate"] == 2 * 7 * per_set
+    # superres per image set and degradation: x2 rcan-official + 15 trained, x4 rcan-official + 23 = 120 per set, on
+    # the 6 test image sets and the 4 SR benchmarks; TextZoom's 3 test splits (own LR, x2 only) 16 each
+    assert jobs["superres"] == 10 * 3 * (16 + 24) + 3 * 16
     assert not re.search(r"results/(lr|sr|det)/\S*ctw1500_2020", run.stdout)
     assert "results/eval/rcan_dat@div2k-s1234/ctw1500_2020/bi/x2/general-poly-fallback.json" in run.stdout
-    assert jobs["train"] == 38 and jobs["train_privileged"] == 1
+    assert "results/models/rcan_dat/div2k/dn/s1234/x4/model.pt" in run.stdout
+    assert jobs["train"] == 3 * 35 + 3 and jobs["train_privileged"] == 3
     # 6 catalogue test sets (ctw1500 and ctw1500_2020 share one) + div2k + textzoom + set5, set14, b100, urban100
     assert jobs["prepare_dataset"] == 12 and jobs["fetch"] > 0
     assert "synthetic_dataset" not in jobs  # config.yaml's synthetic sets are replaced, not merged
