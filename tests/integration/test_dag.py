@@ -98,12 +98,12 @@ def test_comparisons_summary_strata_and_recognition_tables(workdir):
 
 
 def test_training_logs_progress_and_curves(workdir):
-    log = (workdir / "logs" / "train" / "rcan_dat" / "synth" / "s7" / "x4.log").read_text()
+    log = (workdir / "logs" / "train" / "rcan_dat" / "synth" / "bi" / "s7" / "x4.log").read_text()
     assert log.count("iter ") >= 3 and " ad " in log and " sd " in log  # a line per log_every, every loss term
-    model_dir = workdir / "results" / "models" / "rcan_dat" / "synth" / "s7" / "x4"
+    model_dir = workdir / "results" / "models" / "rcan_dat" / "synth" / "bi" / "s7" / "x4"
     curve = (model_dir / "curve.tsv").read_text().splitlines()
     assert curve[0].split("\t")[:5] == ["iteration", "loss_total", "loss_sr", "loss_ad", "loss_sd"]
-    assert not (workdir / "results" / "checkpoints" / "rcan_dat" / "synth" / "s7" / "x4" / "last.pt").exists()
+    assert not (workdir / "results" / "checkpoints" / "rcan_dat" / "synth" / "bi" / "s7" / "x4" / "last.pt").exists()
 
 
 def test_figures_tables_and_report(workdir):
