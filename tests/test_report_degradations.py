@@ -12,8 +12,10 @@ import json
 
 import pytest
 
+from textsr.report.degradations import differences_by_degradation, hmean_by_degradation, plot_hmean_by_degradation
 from textsr.report.fidelity import fidelity_points
-from textsr.report.figures import read_csv
+from textsr.report.comparisons import COMPARISON_COLUMNS
+from textsr.report.figures import condition_label, read_csv
 from textsr.report.hmean import comparison_intervals, hmean_panels
 from textsr.report.markup import write_detection_markdown, write_latex_tables
 from textsr.report.recognition import recognition_panels, write_recognition_table
@@ -139,3 +141,53 @@ def test_recognition_averages_are_per_degradation(tmp_path):
     assert [(r["dataset"], r["degradation"], r["n_words"], r["accuracy"]) for r in rows[4:]] == [
         ("a", "bi", 8, "0.5000"), ("a", "bd", 8, "0.2500")]
     assert read_csv(tmp_path / "r.csv")[4]["degradation"] == "bi"
+
+
+def _seeded(degradation, condition, seed, h):
+    return {**_det(4, degradation, condition, h), "seed": str(seed)}
+
+
+def test_hmean_by_degradation_keeps_seeds_per_degradation_and_hr_as_the_bound():
+    rows = DET + [_seeded("bd", "rcan_dat@s", 1, 0.35), _seeded("bd", "rcan_dat@s", 2, 0.45)]
+    panels, conditions, runs, upper = hmean_by_degradation(rows)
+    assert panels == {("synth", "craft", 4): ["bi", "bd"]}
+    assert conditions == ["bicubic", "rcan@s", "rcan_dat@s"]
+    panel = ("synth", "craft", 4)
+    assert runs[(panel, "bd", "rcan_dat@s")] == pytest.approx([35.0, 45.0])
+    assert runs[(panel, "bi", "rcan@s")] == pytest.approx([60.0]) and (panel, "bi", "rcan_dat@s") not in runs
+    assert upper == {panel: pytest.approx(99.0)}
+
+
+def _cmp(degradation, a, b, diff, lo, hi, verdict):
+    return {"dataset": "synth", "protocol": "icdar2015", "detector": "craft", "scale": "4", "degradation": degradation,
+            "role": "sanity", "condition_a": a, "condition_b": b, "diff": diff, "ci_low": lo, "ci_high": hi,
+            "verdict": verdict}
+
+
+CMP = [_cmp("bi", "hr", "bicubic", "0.59", "0.5", "0.6", "a > b"),
+       _cmp("bi", "rcan@s", "bicubic", "0.2", "0.1", "0.3", "a > b"),
+       _cmp("bd", "rcan@s", "bicubic", "-0.2", "-0.3", "-0.1", "a < b"),
+       _cmp("bd", "rcan@s~bi", "rcan@s", "0.01", "-0.02", "0.015", "equivalent within ±0.03")]
+
+
+def test_differences_are_percentage_points_per_degradation_without_the_bounds():
+    diffs = differences_by_degradation(CMP)[("synth", "craft", 4)]
+    assert [(d["degradation"], d["a"], d["b"]) for d in diffs] == [
+        ("bi", "rcan@s", "bicubic"), ("bd", "rcan@s", "bicubic"), ("bd", "rcan@s~bi", "rcan@s")]
+    assert (diffs[1]["diff"], diffs[1]["low"], diffs[1]["high"]) == pytest.approx((-20.0, -30.0, -10.0))
+    assert [d["different"] for d in diffs] == [True, True, False]
+
+
+def test_cross_cell_labels_name_the_training_degradation():
+    assert condition_label("rcan@synth~bi", trainset=False) == "RCAN (bi-trained)"
+    assert condition_label("rcan@synth~bi") == "RCAN@synth (bi-trained)"
+
+
+def test_degradation_figure_is_written_and_deterministic(tmp_path):
+    det = _write(tmp_path / "d.csv", DETECTION_COLUMNS, DET + [_seeded("bd", "rcan@s~bi", 1, 0.45)])
+    cmp = _write(tmp_path / "c.csv", COMPARISON_COLUMNS, CMP)
+    outs = []
+    for k in (1, 2):
+        plot_hmean_by_degradation(det, cmp, tmp_path / f"f{k}.pdf", tmp_path / f"f{k}.png", margin=0.03)
+        outs.append(((tmp_path / f"f{k}.pdf").read_bytes(), (tmp_path / f"f{k}.png").read_bytes()))
+    assert outs[0] == outs[1] and outs[0][1][:8] == b"\x89PNG\r\n\x1a\n"

@@ -162,6 +162,8 @@ def train_inputs_for(wildcards):
     distillation, the SR teacher's model file (kd), PISR's privileged teacher."""
     w = typed(wildcards)
     m, t, s, seed, g = w.method, w.trainset, w.scale, w.seed, w.degradation
+    if g not in PLAN.set_degradations(t, "train"):  # e.g. a model of TextZoom (own LR: `real`) asked for on `bd`
+        raise ValueError(f"training set '{t}' has no '{g}' LR images (it has {PLAN.set_degradations(t, 'train')})")
     inputs = {"data": PLAN.dataset_dir(t)}
     if not PLAN.native_lr(t, "train"):
         inputs["lr"] = train_lr_dir(t, s, g)

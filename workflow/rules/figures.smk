@@ -36,6 +36,39 @@ rule fig_hmean:
         "../scripts/fig_hmean.py"
 
 
+rule fig_degradations:
+    """H-mean by degradation and condition (seeds as dots, HR the upper bound) over the differences of every
+    comparison with its 95% interval and the equivalence band (configs with several degradations)."""
+    input:
+        detection=layout.DETECTION_TABLE,
+        comparisons=layout.COMPARISONS,
+    output:
+        pdf=report(
+            layout.figure("hmean_by_degradation", "pdf"),
+            caption="../report/hmean_by_degradation.rst",
+            category="1. Detection",
+            labels={"figure": "H-mean by degradation", "format": "PDF"},
+        ),
+        png=report(
+            layout.figure("hmean_by_degradation", "png"),
+            caption="../report/hmean_by_degradation.rst",
+            category="1. Detection",
+            labels={"figure": "H-mean by degradation", "format": "PNG"},
+        ),
+    params:
+        code=CODE["report"],
+        margin=config["comparisons"].get("margin", 0.03),
+    log:
+        layout.log("fig_degradations"),
+    benchmark:
+        layout.benchmark("fig_degradations")
+    localrule: True
+    conda:
+        "../../envs/textsr.yaml"
+    script:
+        "../scripts/fig_degradations.py"
+
+
 rule fig_fidelity:
     """PSNR against H-mean per SR condition and test set: does fidelity predict detectability?"""
     input:

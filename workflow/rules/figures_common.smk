@@ -119,6 +119,8 @@ def curve_tsvs(wildcards):
 def figure_names():
     """Every figure of the configured study (without folder and extension)."""
     names = ["hmean", "recall_by_height"]
+    if any(len(PLAN.set_degradations(d, "test")) > 1 for d in PLAN.testsets):
+        names.append("hmean_by_degradation")
     if any(PLAN.sr_conditions(s) for s in PLAN.scales):
         names.append("fidelity")
     if RECOGNITION_ROWS:

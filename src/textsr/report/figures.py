@@ -112,16 +112,19 @@ def method_name(method: str) -> str:
 
 
 def condition_label(condition: str, *, trainset: bool = True) -> str:
-    """Display name: `hr` -> "HR", `rcan_dat@synth` -> "RCAN_dat@synth" ("RCAN_dat" with trainset=False)."""
+    """Display name: `hr` -> "HR", `rcan_dat@synth` -> "RCAN_dat@synth" ("RCAN_dat" with trainset=False); a cross
+    cell `rcan@synth~bi` -> "RCAN@synth (bi-trained)"."""
     if "@" in condition:
         method, train = condition.split("@", 1)
-        return f"{method_name(method)}@{train}" if trainset else method_name(method)
+        train, _, trained_on = train.partition("~")
+        name = f"{method_name(method)}@{train}" if trainset else method_name(method)
+        return f"{name} ({trained_on}-trained)" if trained_on else name
     return METHOD_NAMES.get(condition, condition)
 
 
 def condition_labels(conditions: Sequence[str]) -> dict[str, str]:
     """Display names of `conditions`, without the trainset when all trained conditions share one."""
-    trainsets = {c.split("@", 1)[1] for c in conditions if "@" in c}
+    trainsets = {c.split("@", 1)[1].partition("~")[0] for c in conditions if "@" in c}
     return {c: condition_label(c, trainset=len(trainsets) > 1) for c in conditions}
 
 

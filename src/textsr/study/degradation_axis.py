@@ -18,8 +18,7 @@ from textsr.study.conditions import DEFAULT_DEGRADATION, NATIVE_DEGRADATION, Con
 
 class DegradationAxis:
     """Mixin of `textsr.study.plan.Plan`: reads its `degradations` ({name: options}), `cross` (the config's
-    cross_degradations), methods, trainsets, seeds and scales, and calls its native_lr, trains, has_scale,
-    sr_eval_sets and eval_role."""
+    cross_degradations), methods, trainsets, seeds and scales, and calls its native_lr and trains."""
 
     degradations: dict[str, dict]
     cross: list[dict]
@@ -35,13 +34,20 @@ class DegradationAxis:
         return options.pop("type", name), options
 
     def _check_cross(self) -> None:
-        """Every cross cell names two different configured degradations and configured methods."""
+        """Every cross cell names two different configured degradations and configured methods, and each of its
+        methods trains on some training set that has LR images of the cell's training degradation."""
         for cell in self.cross:
             unknown = [cell[k] for k in ("train", "test") if cell[k] not in self.degradations]
             unknown += [m for m in cell.get("methods", []) if m not in self.methods]
             if unknown or cell["train"] == cell["test"]:
                 raise ValueError(f"config: cross_degradations {cell}: {unknown or 'train equals test'} (degradations: "
                                  f"{list(self.degradations)}, methods: {list(self.methods)})")
+            for m in cell.get("methods") or self.methods:
+                if not any(self.trains(m, t, s) and cell["train"] in self.set_degradations(t, "train")
+                           for t in self.trainsets for s in self.scales):
+                    raise ValueError(f"config: cross_degradations {cell}: method '{m}' trains on no training set "
+                                     f"with '{cell['train']}' LR images (a set with its own LR has only "
+                                     f"'{NATIVE_DEGRADATION}'), so the cell would have no model")
 
     def trained_conditions(self, scale: int, degradation: str = DEFAULT_DEGRADATION) -> list[str]:
         """Every trained condition at `scale` on the LR images of `degradation`: methods x training sets they train on
@@ -73,20 +79,6 @@ class DegradationAxis:
         training degradation of its model (`train_degradation`; "" for an untrained condition)."""
         c = Condition.parse(condition)
         return c.columns(degradation, self.train_degradation(condition, degradation) if c.trained else "")
-
-    def _eval_degradations(self) -> list[str]:
-        """Every degradation some test or SR set's LR images have (config order, then NATIVE_DEGRADATION)."""
-        found = {g for n in self.sr_eval_sets() for g in self.set_degradations(n, self.eval_role(n))}
-        return [g for g in [*self.degradations, NATIVE_DEGRADATION] if g in found]
-
-    def training_runs(self, scale: int) -> list[tuple[str, str, int, str]]:
-        """(method, trainset, seed, training degradation) of every model some SR condition at `scale` uses."""
-        runs = []
-        for degradation in self._eval_degradations():
-            for name in self.trained_conditions(scale, degradation):
-                c = Condition.parse(name)
-                runs.append((c.method, c.trainset, c.seed, self.train_degradation(name, degradation)))
-        return list(dict.fromkeys(runs))
 
     def cross_labels(self) -> list[str]:
         """The labels of the config's cross cells (`method@trainset~train`), sorted."""

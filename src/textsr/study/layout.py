@@ -126,6 +126,7 @@ JOB_STEMS = {
     "recognition_table": "recognition_table",
     "craft_check": "craft_check",
     "fig_hmean": "figures/hmean",
+    "fig_degradations": "figures/hmean_by_degradation",
     "fig_fidelity": "figures/fidelity",
     "fig_recall_by_height": "figures/recall_by_height",
     "fig_recognition": "figures/recognition",
