@@ -38,7 +38,7 @@ def test_dag_on_one_node_slurm_equals_local_run():
         pytest.skip("could not install SLURM with apt-get: " + run.stderr[-500:])
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-3000:]
     assert "detection_table.csv: SLURM == local" in run.stdout
-    assert "rule_train_wildcards_rcan_dat_synth_7_4" in run.stdout  # the GPU rules really went through sbatch (seed 7)
+    assert "rule_train_wildcards_rcan_dat_synth_bi_7_4" in run.stdout  # GPU rules went through sbatch (bi, seed 7)
     assert "partition cpu refuses a GPU job" in run.stdout  # the CPU partition's node has no GPU
     routed = re.search(r"partitions: (\d+) GPU jobs on gpu, (\d+) CPU jobs on cpu, (\d+) elsewhere", run.stdout)
     # integration config: 3 trainings + 1 teacher map + 3 superres + 6 detect = 13 GPU jobs at least (recognition
