@@ -39,6 +39,13 @@ def test_real_stages_include_what_they_import_at_call_time():
     assert "textsr.train" not in detect  # a training edit does not rerun detection
 
 
+def test_the_path_owner_is_not_hashed_into_the_stages_that_import_it():
+    # textsr.data.weights imports textsr.study.layout (WEIGHTS_DIR): a new rule's log stem must not rerun training
+    assert "textsr.data.weights" in module_closure("textsr.train")
+    assert "textsr.study.layout" not in module_closure("textsr.train", "textsr.inference.detect", "textsr.report")
+    assert module_closure("textsr.study.layout") == ["textsr.study.layout"]
+
+
 def test_unknown_module_is_an_error():
     with pytest.raises(ModuleNotFoundError, match="no_such_module"):
         code_version("textsr.no_such_module")

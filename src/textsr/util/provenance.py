@@ -15,6 +15,9 @@ from functools import lru_cache
 from pathlib import Path
 
 PACKAGE = "textsr"
+#: modules whose imports are not followed into a hash: the path owner, whose changes Snakemake sees in the jobs' own
+#: paths (a new rule's log stem must not rerun every training through `textsr.data.weights`' WEIGHTS_DIR)
+PATHS_ONLY = frozenset({"textsr.study.layout"})
 
 
 @lru_cache(maxsize=1)
@@ -73,8 +76,8 @@ def _imported(name: str, path: Path) -> set[str]:
 
 
 def module_closure(*modules: str) -> list[str]:
-    """The named `textsr` modules and every `textsr` module they import, recursively; a package named here
-    brings all its modules. Sorted."""
+    """The named `textsr` modules and every `textsr` module they import, recursively, but PATHS_ONLY modules
+    reached by import; a package named here brings all its modules. Sorted."""
     todo, seen = list(modules), set()
     for name in modules:
         if _source(name) is None:
@@ -89,7 +92,7 @@ def module_closure(*modules: str) -> list[str]:
         if name in seen:
             continue
         seen.add(name)
-        todo.extend(_imported(name, _source(name)) - seen)
+        todo.extend(_imported(name, _source(name)) - seen - PATHS_ONLY)
     return sorted(seen)
 
 
