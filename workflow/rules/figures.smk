@@ -57,7 +57,7 @@ rule fig_degradations:
         ),
     params:
         code=CODE["report"],
-        margin=config["comparisons"].get("margin", 0.03),
+        margin=config["comparisons"]["margin"],
     log:
         layout.log("fig_degradations"),
     benchmark:

@@ -70,10 +70,10 @@ rule comparisons:
     params:
         evals=EVAL_ROWS,
         pairs=PLAN.comparison_pairs(),
-        n_resamples=config["comparisons"].get("n_resamples", 10000),
-        seed=config["comparisons"].get("seed", 0),
-        alpha=config["comparisons"].get("alpha", 0.05),
-        margin=config["comparisons"].get("margin", 0.03),
+        n_resamples=config["comparisons"]["n_resamples"],
+        seed=config["comparisons"]["seed"],
+        alpha=config["comparisons"]["alpha"],
+        margin=config["comparisons"]["margin"],
         primary=config["comparisons"].get("primary"),
         code=CODE["report"],
     log:

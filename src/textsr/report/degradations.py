@@ -39,14 +39,14 @@ def hmean_by_degradation(rows: Sequence[dict]) -> tuple[dict[Panel, list[str]], 
     """Detection-table rows -> ({panel: its LR degradations in table order}, conditions but hr in table order,
     {(panel, degradation, condition): [H-mean % of each run (seed)]}, {panel: HR's mean H-mean %}).
 
-    A panel is (dataset, detector, scale); `hr` rows (scale 1, degradation `none`) are the upper bound of every
+    A panel is (dataset, detector, scale); `hr` rows (degradation `none`, scale 1) are the upper bound of every
     panel of their (dataset, detector)."""
     panels: dict[Panel, list[str]] = {}
     runs: dict[tuple, list[float]] = {}
     hr: dict[tuple[str, str], list[float]] = {}
     for r in rows:
         h = 100.0 * float(r["hmean"])
-        if r["condition"] == "hr" or degradation_of(r) == NO_DEGRADATION:
+        if degradation_of(r) == NO_DEGRADATION:
             hr.setdefault((r["dataset"], r.get("detector", "")), []).append(h)
             continue
         key, g = _panel(r), degradation_of(r)
@@ -115,7 +115,7 @@ def plot_hmean_by_degradation(
     comparisons_csv: str | os.PathLike,
     out_pdf: str | os.PathLike,
     out_png: str | os.PathLike,
-    margin: float = 0.03,
+    margin: float,
 ) -> None:
     """results/detection_table.csv + results/comparisons.csv -> per (test set, detector, scale) an H-mean panel
     and a difference panel over the LR degradations (module docstring); `margin`: the comparisons' equivalence

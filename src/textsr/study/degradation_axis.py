@@ -42,12 +42,18 @@ class DegradationAxis:
             if unknown or cell["train"] == cell["test"]:
                 raise ValueError(f"config: cross_degradations {cell}: {unknown or 'train equals test'} (degradations: "
                                  f"{list(self.degradations)}, methods: {list(self.methods)})")
+            modelled = {m for s in self.scales for m, _ in self._cross_models(cell, s)}
             for m in cell.get("methods") or self.methods:
-                if not any(self.trains(m, t, s) and cell["train"] in self.set_degradations(t, "train")
-                           for t in self.trainsets for s in self.scales):
+                if m not in modelled:
                     raise ValueError(f"config: cross_degradations {cell}: method '{m}' trains on no training set "
                                      f"with '{cell['train']}' LR images (a set with its own LR has only "
                                      f"'{NATIVE_DEGRADATION}'), so the cell would have no model")
+
+    def _cross_models(self, cell: dict, scale: int) -> list[tuple[str, str]]:
+        """(method, training set) of each model a cross cell uses at `scale`: its methods on the training sets they
+        train on that have LR images of the cell's training degradation."""
+        return [(m, t) for m in cell.get("methods") or self.methods for t in self.trainsets
+                if self.trains(m, t, scale) and cell["train"] in self.set_degradations(t, "train")]
 
     def trained_conditions(self, scale: int, degradation: str = DEFAULT_DEGRADATION) -> list[str]:
         """Every trained condition at `scale` on the LR images of `degradation`: methods x training sets they train on
@@ -58,9 +64,7 @@ class DegradationAxis:
         for cell in self.cross:
             if cell["test"] != degradation:
                 continue
-            out += [trained_name(m, t, s, cell["train"]) for m in cell.get("methods") or self.methods
-                    for t in self.trainsets
-                    if self.trains(m, t, scale) and cell["train"] in self.set_degradations(t, "train")
+            out += [trained_name(m, t, s, cell["train"]) for m, t in self._cross_models(cell, scale)
                     for s in self.seeds]
         return list(dict.fromkeys(out))
 
